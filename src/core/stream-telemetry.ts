@@ -1,0 +1,206 @@
+import {
+  SpanStatusCode,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type UpDownCounter,
+} from '@opentelemetry/api';
+import * as sc from '../semconv';
+import { toEpochMillis } from './clock';
+import { GapHistogram } from './gap-histogram';
+import { errorTypeFor, isDeliberate, type Outcome } from './outcome';
+import type { StreamTracker } from './stream-tracker';
+
+/**
+ * The only writer of stream telemetry: span attributes, events and status, and metric records.
+ * One instance per meter (each instrumentation has its own); instruments are created once.
+ *
+ * Metrics are recorded when the stream ends, with attribute objects built once per stream. The
+ * per-chunk gaps live in the tracker's fixed-bucket {@link GapHistogram} and are replayed into the gap
+ * histograms at the end (bucket mean x count): exact bucket counts, count and sum, no attribute
+ * hashing on the per-chunk hot path.
+ */
+export class StreamTelemetry {
+  private readonly duration: Histogram;
+  private readonly ttfc: Histogram;
+  private readonly chunkGap: Histogram;
+  private readonly chunks: Histogram;
+  private readonly bytes: Counter;
+  private readonly outcomes: Counter;
+  private readonly stalls: Counter;
+  private readonly active: UpDownCounter;
+  private readonly genAiDuration: Histogram;
+  private readonly genAiTtfc: Histogram;
+  private readonly genAiTimePerChunk: Histogram;
+  private readonly genAiTokens: Histogram;
+  /** Attributes used for the `active` +1, reused for the -1 so the gauge never drifts. */
+  private readonly activeAttributes = new WeakMap<StreamTracker, Attributes>();
+
+  constructor(meter: Meter) {
+    const seconds = (name: string, description: string, buckets: readonly number[]): Histogram =>
+      meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...buckets] } });
+    this.duration = seconds(sc.METRIC_MIDSTREAM_STREAM_DURATION, 'Duration of a stream, from request to its end', sc.DURATION_BUCKETS_S);
+    this.ttfc = seconds(sc.METRIC_MIDSTREAM_STREAM_TIME_TO_FIRST_CHUNK, 'Time from request to the first chunk', sc.DURATION_BUCKETS_S);
+    this.chunkGap = seconds(sc.METRIC_MIDSTREAM_STREAM_CHUNK_GAP, 'Gap between consecutive chunks of a stream', sc.GAP_BUCKETS_S);
+    this.chunks = meter.createHistogram(sc.METRIC_MIDSTREAM_STREAM_CHUNKS, {
+      unit: '{chunk}',
+      description: 'Chunks received per stream, by outcome (how far a stream got)',
+      advice: { explicitBucketBoundaries: [...sc.CHUNK_COUNT_BUCKETS] },
+    });
+    this.bytes = meter.createCounter(sc.METRIC_MIDSTREAM_STREAM_BYTES, { unit: 'By', description: 'Body bytes of streams' });
+    this.outcomes = meter.createCounter(sc.METRIC_MIDSTREAM_STREAM_OUTCOMES, {
+      unit: '{stream}',
+      description: 'Streams ended, by outcome',
+    });
+    this.stalls = meter.createCounter(sc.METRIC_MIDSTREAM_STREAM_STALLS, {
+      unit: '{stall}',
+      description: 'Gaps between chunks longer than the stall threshold',
+    });
+    this.active = meter.createUpDownCounter(sc.METRIC_MIDSTREAM_STREAM_ACTIVE, { unit: '{stream}', description: 'Streams in flight' });
+    this.genAiDuration = seconds(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 'GenAI operation duration', sc.DURATION_BUCKETS_S);
+    this.genAiTtfc = seconds(
+      sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+      'Time from the GenAI request to the first response chunk',
+      sc.DURATION_BUCKETS_S,
+    );
+    this.genAiTimePerChunk = seconds(
+      sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+      'Time between consecutive response chunks of a GenAI stream',
+      sc.DURATION_BUCKETS_S,
+    );
+    this.genAiTokens = meter.createHistogram(sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
+      unit: '{token}',
+      description: 'Tokens used, as reported by the provider',
+      advice: { explicitBucketBoundaries: [...sc.TOKEN_BUCKETS] },
+    });
+  }
+
+  /** The stream started: count it as active. */
+  started(t: StreamTracker): void {
+    if (!t.recordMetrics) return;
+    const attrs = { [sc.ATTR_MIDSTREAM_SOURCE]: t.source, ...t.metricAttributes };
+    this.activeAttributes.set(t, attrs);
+    this.active.add(1, attrs);
+  }
+
+  /** A stall was detected (live, so stall alerts do not wait for the stream to end). */
+  stalled(t: StreamTracker): void {
+    if (!t.recordMetrics) return;
+    this.stalls.add(1, { [sc.ATTR_MIDSTREAM_SOURCE]: t.source, ...t.metricAttributes });
+  }
+
+  /** The stream ended with `outcome`: write the span and record every metric, once. */
+  finished(t: StreamTracker, outcome: Outcome, error: unknown): void {
+    const errorType = errorTypeFor(outcome, t.facts.errorType, error);
+    this.writeSpan(t, outcome, errorType, error);
+    if (t.recordMetrics) this.recordMetrics(t, outcome, errorType);
+    if (t.ownsSpan) t.span.end();
+  }
+
+  private writeSpan(t: StreamTracker, outcome: Outcome, errorType: string | undefined, error: unknown): void {
+    const span = t.span;
+    if (!span.isRecording()) return;
+    const a: Attributes = {
+      ...t.metricAttributes,
+      [sc.ATTR_MIDSTREAM_SOURCE]: t.source,
+      [sc.ATTR_MIDSTREAM_PROTOCOL]: t.protocol,
+      [sc.ATTR_MIDSTREAM_OUTCOME]: outcome,
+      [sc.ATTR_MIDSTREAM_CHUNK_COUNT]: t.chunkCount,
+      [sc.ATTR_MIDSTREAM_BYTES]: t.bytes,
+      [sc.ATTR_MIDSTREAM_TERMINAL_SEEN]: t.terminalSeen,
+      [sc.ATTR_MIDSTREAM_STALL_COUNT]: t.stallCount,
+      [sc.ATTR_MIDSTREAM_GAP_MAX]: t.gaps.max,
+      [sc.ATTR_MIDSTREAM_GAP_BOUNDARIES]: [...GapHistogram.boundaries],
+      [sc.ATTR_MIDSTREAM_GAP_COUNTS]: Array.from(t.gaps.counts),
+    };
+    if (t.headersAt >= 0) a[sc.ATTR_MIDSTREAM_TIME_TO_HEADERS] = t.headersAt - t.startTime;
+    if (t.firstChunkAt >= 0) {
+      const ttfc = t.firstChunkAt - t.startTime;
+      a[sc.ATTR_MIDSTREAM_TIME_TO_FIRST_CHUNK] = ttfc;
+      if (t.genAi) a[sc.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = ttfc;
+      a[sc.ATTR_MIDSTREAM_TIME_SINCE_LAST_CHUNK] = t.endedAt - t.lastChunkAt;
+    }
+    if (t.malformedCount > 0) a[sc.ATTR_MIDSTREAM_MALFORMED_COUNT] = t.malformedCount;
+    if (t.genAi) {
+      a[sc.ATTR_GEN_AI_REQUEST_STREAM] = true;
+      a[sc.ATTR_MIDSTREAM_OUTPUT_CHARS] = t.outputChars;
+      const f = t.facts;
+      if (f.responseModel !== undefined) a[sc.ATTR_GEN_AI_RESPONSE_MODEL] = f.responseModel;
+      if (f.responseId !== undefined) a[sc.ATTR_GEN_AI_RESPONSE_ID] = f.responseId;
+      if (f.finishReasons !== undefined && f.finishReasons.length > 0) a[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = f.finishReasons;
+      if (f.inputTokens !== undefined) a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = f.inputTokens;
+      if (f.outputTokens !== undefined) a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = f.outputTokens;
+      if (t.capturedOutput !== undefined) {
+        a[sc.ATTR_MIDSTREAM_CONTENT_OUTPUT] = t.capturedOutput;
+        a[sc.ATTR_MIDSTREAM_CONTENT_TRUNCATED] = t.capturedTruncated;
+      }
+    }
+    if (errorType !== undefined) a[sc.ATTR_ERROR_TYPE] = errorType;
+    span.setAttributes(a);
+
+    if (t.firstChunkAt >= 0) span.addEvent(sc.EVENT_MIDSTREAM_FIRST_CHUNK, toEpochMillis(t.firstChunkAt));
+    for (const s of t.stalls) {
+      span.addEvent(
+        sc.EVENT_MIDSTREAM_STALL,
+        { [sc.ATTR_MIDSTREAM_STALL_GAP]: s.gap, [sc.ATTR_MIDSTREAM_CHUNK_INDEX]: s.chunkIndex, [sc.ATTR_MIDSTREAM_STALL_ONGOING]: s.ongoing },
+        toEpochMillis(s.startedAt),
+      );
+    }
+    const progress = (): Attributes => {
+      const p: Attributes = { [sc.ATTR_MIDSTREAM_CHUNK_COUNT]: t.chunkCount, [sc.ATTR_MIDSTREAM_BYTES]: t.bytes };
+      if (t.lastChunkAt >= 0) p[sc.ATTR_MIDSTREAM_TIME_SINCE_LAST_CHUNK] = t.endedAt - t.lastChunkAt;
+      if (t.reason !== undefined) p[sc.ATTR_MIDSTREAM_REASON] = t.reason;
+      return p;
+    };
+    if (outcome === 'truncated') span.addEvent(sc.EVENT_MIDSTREAM_TRUNCATED, progress(), toEpochMillis(t.endedAt));
+    if (outcome === 'client_disconnected') span.addEvent(sc.EVENT_MIDSTREAM_CLIENT_DISCONNECTED, progress(), toEpochMillis(t.endedAt));
+
+    if (error instanceof Error && !isDeliberate(outcome)) span.recordException(error);
+    if (errorType !== undefined) {
+      const message = error instanceof Error ? error.message : `stream ${outcome}`;
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
+    }
+  }
+
+  private recordMetrics(t: StreamTracker, outcome: Outcome, errorType: string | undefined): void {
+    const base: Attributes = { [sc.ATTR_MIDSTREAM_SOURCE]: t.source, ...t.metricAttributes };
+    const withOutcome: Attributes = { ...base, [sc.ATTR_MIDSTREAM_OUTCOME]: outcome };
+    if (errorType !== undefined) withOutcome[sc.ATTR_ERROR_TYPE] = errorType;
+    const duration = t.endedAt - t.startTime;
+
+    this.active.add(-1, this.activeAttributes.get(t) ?? base);
+    this.outcomes.add(1, withOutcome);
+    this.duration.record(duration, withOutcome);
+    this.chunks.record(t.chunkCount, withOutcome);
+    if (t.bytes > 0) this.bytes.add(t.bytes, withOutcome);
+    if (t.firstChunkAt >= 0) this.ttfc.record(t.firstChunkAt - t.startTime, base);
+    t.gaps.forEachBucket((mean, count) => {
+      for (let i = 0; i < count; i++) this.chunkGap.record(mean, base);
+    });
+
+    if (!t.genAi) return;
+    const g: Attributes = {};
+    for (const key of GEN_AI_METRIC_KEYS) {
+      const v = t.metricAttributes[key];
+      if (v !== undefined) g[key] = v;
+    }
+    if (t.facts.responseModel !== undefined) g[sc.ATTR_GEN_AI_RESPONSE_MODEL] = t.facts.responseModel;
+    const gWithError: Attributes = errorType !== undefined ? { ...g, [sc.ATTR_ERROR_TYPE]: errorType } : g;
+    this.genAiDuration.record(duration, gWithError);
+    if (t.firstChunkAt >= 0) this.genAiTtfc.record(t.firstChunkAt - t.startTime, g);
+    t.gaps.forEachBucket((mean, count) => {
+      for (let i = 0; i < count; i++) this.genAiTimePerChunk.record(mean, g);
+    });
+    if (t.facts.inputTokens !== undefined) this.genAiTokens.record(t.facts.inputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+    if (t.facts.outputTokens !== undefined) this.genAiTokens.record(t.facts.outputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+  }
+}
+
+const GEN_AI_METRIC_KEYS = [
+  sc.ATTR_GEN_AI_OPERATION_NAME,
+  sc.ATTR_GEN_AI_PROVIDER_NAME,
+  sc.ATTR_GEN_AI_REQUEST_MODEL,
+  sc.ATTR_SERVER_ADDRESS,
+  sc.ATTR_SERVER_PORT,
+] as const;

@@ -1,0 +1,229 @@
+import type { Attributes, Span } from '@opentelemetry/api';
+import type { StreamFacts } from '../protocols/terminal-rules';
+import { now } from './clock';
+import { GapHistogram } from './gap-histogram';
+import { guarded } from './guard';
+import type { LiveStream } from './live-streams';
+import { decideOutcome, type Ending, type Outcome } from './outcome';
+import { processState } from './process-state';
+import type { StreamTelemetry } from './stream-telemetry';
+
+/** Wire protocol of a stream, for `midstream.protocol`. */
+export type StreamProtocol = 'sse' | 'ndjson' | 'bytes' | 'objects';
+
+export interface StreamTrackerInit {
+  /** The span this tracker writes into. */
+  readonly span: Span;
+  /** Whether the tracker ends the span when the stream ends (false when enriching someone else's span). */
+  readonly ownsSpan: boolean;
+  /** `midstream.source`: which adapter observed the stream. */
+  readonly source: string;
+  readonly protocol: StreamProtocol;
+  /** Whether a clean end without the protocol's terminal marker is a truncation. */
+  readonly requiresTerminal: boolean;
+  /** Low-cardinality attributes for metrics (also written to the span). */
+  readonly metricAttributes?: Attributes;
+  /** Record GenAI metrics and attributes too. */
+  readonly genAi?: boolean;
+  /** False when another layer already counts this stream in metrics (an SDK stream over fetch). */
+  readonly recordMetrics?: boolean;
+  /** Monotonic seconds when the request was issued; defaults to now. */
+  readonly startTime?: number;
+  readonly stallThresholdMs?: number;
+  readonly idleTimeoutMs?: number;
+}
+
+/** A stall, kept for the span event; at most {@link MAX_STALL_EVENTS} per stream. */
+export interface StallRecord {
+  readonly startedAt: number;
+  gap: number;
+  readonly chunkIndex: number;
+  ongoing: boolean;
+}
+
+const MAX_STALL_EVENTS = 16;
+const LIVE = 0;
+const DONE = 1;
+
+/**
+ * The per-stream state machine: counts chunks and bytes, times headers, first chunk and gaps,
+ * detects stalls, and ends exactly once through {@link StreamTracker.finish}. It writes no telemetry
+ * itself: {@link StreamTelemetry} does, at the start and the end.
+ */
+export class StreamTracker implements LiveStream {
+  readonly span: Span;
+  readonly ownsSpan: boolean;
+  readonly source: string;
+  readonly protocol: StreamProtocol;
+  readonly requiresTerminal: boolean;
+  readonly genAi: boolean;
+  recordMetrics: boolean;
+  readonly metricAttributes: Attributes;
+  readonly startTime: number;
+  readonly stallThresholdS: number;
+  readonly idleTimeoutS: number;
+  readonly gaps = new GapHistogram();
+  readonly facts: StreamFacts = {};
+  readonly stalls: StallRecord[] = [];
+
+  chunkCount = 0;
+  bytes = 0;
+  outputChars = 0;
+  malformedCount = 0;
+  stallCount = 0;
+  headersAt = -1;
+  firstChunkAt = -1;
+  lastChunkAt = -1;
+  endedAt = -1;
+  terminalSeen = false;
+  errorSeen = false;
+  stalling = false;
+  outcome: Outcome | undefined;
+  /** Text captured when content capture is on (bounded by the configured cap). */
+  capturedOutput: string | undefined;
+  capturedTruncated = false;
+  /** Reason for a truncation or disconnect, for the span event (`midstream.reason`). */
+  reason: string | undefined;
+  /** Called once when the stream ends, after telemetry (adapters release resources here). */
+  onEnd: ((outcome: Outcome) => void) | undefined;
+
+  private state = LIVE;
+  private readonly telemetry: StreamTelemetry;
+  private readonly captureCap: number;
+
+  constructor(telemetry: StreamTelemetry, init: StreamTrackerInit) {
+    const { options, live } = processState();
+    this.telemetry = telemetry;
+    this.span = init.span;
+    this.ownsSpan = init.ownsSpan;
+    this.source = init.source;
+    this.protocol = init.protocol;
+    this.requiresTerminal = init.requiresTerminal;
+    this.genAi = init.genAi === true;
+    this.recordMetrics = init.recordMetrics !== false;
+    this.metricAttributes = { ...init.metricAttributes };
+    this.startTime = init.startTime ?? now();
+    const stallMs = init.stallThresholdMs ?? options.stallThresholdMs;
+    const idleMs = init.idleTimeoutMs ?? options.idleTimeoutMs;
+    this.stallThresholdS = stallMs > 0 ? stallMs / 1000 : Infinity;
+    this.idleTimeoutS = idleMs > 0 ? idleMs / 1000 : Infinity;
+    this.captureCap = options.captureContent ? options.captureContentMaxBytes : 0;
+    live.add(this, stallMs, idleMs);
+    telemetry.started(this);
+  }
+
+  get isLive(): boolean {
+    return this.state === LIVE;
+  }
+
+  /** Response headers arrived (2nd step of a request). */
+  markHeaders(): void {
+    if (this.headersAt < 0) this.headersAt = now();
+  }
+
+  /** Adds a low-cardinality attribute known only after the start (status code, response model). */
+  setMetricAttribute(key: string, value: string | number | boolean): void {
+    this.metricAttributes[key] = value;
+  }
+
+  /** Hot path: one chunk (an SSE event, an NDJSON line, an SDK item or a raw body chunk) arrived. */
+  onChunk(): void {
+    if (this.state !== LIVE) return;
+    const t = now();
+    if (this.chunkCount === 0) {
+      this.firstChunkAt = t;
+    } else {
+      const gap = t - this.lastChunkAt;
+      this.gaps.record(gap);
+      if (this.stalling) this.endStall(gap);
+      else if (gap > this.stallThresholdS) this.beginStall(gap, false);
+    }
+    this.chunkCount++;
+    this.lastChunkAt = t;
+  }
+
+  /** Hot path: body bytes arrived (or, server side, were written). */
+  addBytes(n: number): void {
+    this.bytes += n;
+  }
+
+  /** The protocol's terminal marker was seen. */
+  markTerminal(): void {
+    this.terminalSeen = true;
+  }
+
+  /** An error arrived inside the stream (provider error event). */
+  markError(errorType?: string): void {
+    this.errorSeen = true;
+    if (errorType !== undefined && this.facts.errorType === undefined) this.facts.errorType = errorType;
+  }
+
+  /** Generated text received (LLM streams): counted always, kept only when content capture is on. */
+  addOutputText(text: string): void {
+    this.outputChars += text.length;
+    if (this.captureCap === 0 || this.capturedTruncated) return;
+    const kept = this.capturedOutput ?? '';
+    const room = this.captureCap - kept.length;
+    if (text.length <= room) {
+      this.capturedOutput = kept + text;
+    } else {
+      this.capturedOutput = kept + text.slice(0, Math.max(0, room));
+      this.capturedTruncated = true;
+    }
+  }
+
+  /** Ends the stream, deciding the outcome from how it ended and what was seen. Idempotent. */
+  end(ending: Ending, error?: unknown): void {
+    if (this.state !== LIVE) return;
+    this.finish(decideOutcome(ending, this, error), error);
+  }
+
+  /** The one finalizer: every exit path comes here; the first call wins, later calls do nothing. */
+  finish(outcome: Outcome, error?: unknown): void {
+    if (this.state !== LIVE) return;
+    this.state = DONE;
+    this.endedAt = now();
+    this.outcome = outcome;
+    const { live } = processState();
+    live.delete(this);
+    live.forgetAbandonment(this);
+    if (this.stalling) {
+      const last = this.stalls[this.stalls.length - 1];
+      if (last !== undefined && last.ongoing) last.gap = this.endedAt - this.lastChunkAt;
+    }
+    guarded('telemetry.finish', () => this.telemetry.finished(this, outcome, error));
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    if (onEnd !== undefined) guarded('tracker.onEnd', () => onEnd(outcome));
+  }
+
+  /** Watchdog tick: detects a stall in progress and the opt-in idle timeout. */
+  checkIdle(t: number): void {
+    if (this.state !== LIVE) return;
+    const since = t - (this.lastChunkAt >= 0 ? this.lastChunkAt : this.headersAt >= 0 ? this.headersAt : this.startTime);
+    if (since > this.idleTimeoutS) {
+      this.reason = 'idle_timeout';
+      this.end('timeout');
+      return;
+    }
+    if (this.chunkCount > 0 && !this.stalling && since > this.stallThresholdS) this.beginStall(since, true);
+  }
+
+  private beginStall(gapSoFar: number, ongoing: boolean): void {
+    this.stallCount++;
+    this.stalling = ongoing;
+    if (this.stalls.length < MAX_STALL_EVENTS) {
+      this.stalls.push({ startedAt: this.lastChunkAt, gap: gapSoFar, chunkIndex: this.chunkCount - 1, ongoing });
+    }
+    guarded('telemetry.stall', () => this.telemetry.stalled(this));
+  }
+
+  private endStall(gap: number): void {
+    this.stalling = false;
+    const last = this.stalls[this.stalls.length - 1];
+    if (last !== undefined && last.ongoing) {
+      last.gap = gap;
+      last.ongoing = false;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { guarded, reportOnce } from './guard';
+import type { StreamTracker } from './stream-tracker';
+
+/** Reads one item of an SDK stream into the tracker (chunk, terminal marker, facts). Must not throw. */
+export type ItemReader<T> = (item: T, tracker: StreamTracker) => void;
+
+export interface TrackIteratorOptions {
+  /** True when the caller aborted (e.g. the SDK's `controller.signal.aborted`): an end or failure then counts as `aborted`. */
+  readonly isAborted?: () => boolean;
+}
+
+/**
+ * Wraps an async iterator so every exit path reaches the tracker's one finalizer: done → eof,
+ * throw → error (or abort), `return()` (a consumer `break`) → cancel. Items, errors and timing pass
+ * through unchanged; a failing reader disables observation of this stream only.
+ */
+export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
+  source: AsyncIterator<T, TReturn, TNext>,
+  tracker: StreamTracker,
+  readItem: ItemReader<T>,
+  options: TrackIteratorOptions = {},
+): AsyncIterator<T, TReturn, TNext> {
+  const isAborted = options.isAborted;
+  let reading = true;
+  const aborted = (): boolean => (isAborted !== undefined ? guarded('iterator.isAborted', isAborted) === true : false);
+  const onResult = (result: IteratorResult<T, TReturn>): IteratorResult<T, TReturn> => {
+    if (result.done === true) {
+      tracker.end(aborted() ? 'abort' : 'eof');
+    } else if (reading && tracker.isLive) {
+      try {
+        readItem(result.value, tracker);
+      } catch (error) {
+        reading = false;
+        reportOnce(`reader.${tracker.source}`, error);
+      }
+    }
+    return result;
+  };
+  const onError = (error: unknown): never => {
+    tracker.end(aborted() ? 'abort' : 'error', error);
+    throw error;
+  };
+  const wrapped: AsyncIterator<T, TReturn, TNext> = {
+    next(...args: [] | [TNext]) {
+      return source.next(...args).then(onResult, onError);
+    },
+  };
+  if (typeof source.return === 'function') {
+    const sourceReturn = source.return.bind(source);
+    wrapped.return = (value?: TReturn | PromiseLike<TReturn>) => {
+      tracker.end(aborted() ? 'abort' : 'cancel');
+      return sourceReturn(value);
+    };
+  } else {
+    // A consumer `break` on an iterator without return() still ends the stream for us.
+    wrapped.return = (value?: TReturn | PromiseLike<TReturn>) => {
+      tracker.end(aborted() ? 'abort' : 'cancel');
+      return Promise.resolve(value).then((v) => ({ done: true as const, value: v as TReturn }));
+    };
+  }
+  if (typeof source.throw === 'function') {
+    const sourceThrow = source.throw.bind(source);
+    wrapped.throw = (error?: unknown) => {
+      tracker.end('error', error);
+      return sourceThrow(error);
+    };
+  }
+  return wrapped;
+}
+
+/** Wraps an async iterable: each `[Symbol.asyncIterator]()` call is tracked by `tracker`. */
+export function trackAsyncIterable<T>(
+  source: AsyncIterable<T>,
+  tracker: StreamTracker,
+  readItem: ItemReader<T>,
+  options?: TrackIteratorOptions,
+): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => wrapAsyncIterator(source[Symbol.asyncIterator](), tracker, readItem, options),
+  };
+}

@@ -1,0 +1,6 @@
+// Public API. Keep it small: every export here is documented in README.md.
+export { trackStream, type TrackStreamOptions } from './manual/track-stream';
+export { type Outcome, OUTCOMES } from './core/outcome';
+export { type MidstreamOptions, type InstrumentationName } from './options';
+export { customSseRule, terminalRuleFor, type TerminalRule, type StreamFacts } from './protocols/terminal-rules';
+export * as semconv from './semconv';

@@ -1,0 +1,80 @@
+import { context as apiContext, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { InstrumentationBase, type InstrumentationConfig, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import { guarded } from '../core/guard';
+import { processState } from '../core/process-state';
+import { StreamTelemetry } from '../core/stream-telemetry';
+import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
+import { PACKAGE_NAME, VERSION } from '../version';
+
+export interface StartStreamInit {
+  /** Span name for a new span; ignored when `span` is given. */
+  readonly spanName?: string;
+  readonly spanKind?: SpanKind;
+  /** Attributes set on the new span at start (may be high-cardinality, e.g. url.full). */
+  readonly spanAttributes?: Attributes;
+  readonly parentContext?: Context;
+  /** Enrich this existing span instead of starting one; the tracker then does not end it. */
+  readonly span?: Span;
+  readonly source: string;
+  readonly protocol: StreamProtocol;
+  readonly requiresTerminal: boolean;
+  readonly metricAttributes?: Attributes;
+  readonly genAi?: boolean;
+  readonly recordMetrics?: boolean;
+  readonly startTime?: number;
+}
+
+/**
+ * Base of every midstream instrumentation: the OTel InstrumentationBase plus a lazily built
+ * StreamTelemetry on this instrumentation's meter, and one way to start a tracked stream.
+ */
+export abstract class MidstreamInstrumentation<C extends InstrumentationConfig = InstrumentationConfig> extends InstrumentationBase<C> {
+  private streamTelemetry: StreamTelemetry | undefined;
+
+  constructor(name: string, config: C) {
+    super(`${PACKAGE_NAME}/${name}`, VERSION, config);
+  }
+
+  protected override init(): InstrumentationModuleDefinition | InstrumentationModuleDefinition[] | void {
+    return undefined;
+  }
+
+  /** Called by the base class when the meter provider changes. */
+  protected override _updateMetricInstruments(): void {
+    this.streamTelemetry = undefined;
+  }
+
+  protected get telemetry(): StreamTelemetry {
+    if (this.streamTelemetry === undefined) this.streamTelemetry = new StreamTelemetry(this.meter);
+    return this.streamTelemetry;
+  }
+
+  /** midstream's process-wide options (stall threshold, capture, ...). */
+  protected get options() {
+    return processState().options;
+  }
+
+  /** Starts a tracked stream (a new span, or enrichment of `init.span`). Never throws; undefined on failure. */
+  protected startStream(init: StartStreamInit): StreamTracker | undefined {
+    return guarded(`${this.instrumentationName}.startStream`, () => {
+      const span =
+        init.span ??
+        this.tracer.startSpan(
+          init.spanName ?? 'stream',
+          { kind: init.spanKind ?? SpanKind.CLIENT, attributes: init.spanAttributes },
+          init.parentContext ?? apiContext.active(),
+        );
+      return new StreamTracker(this.telemetry, {
+        span,
+        ownsSpan: init.span === undefined,
+        source: init.source,
+        protocol: init.protocol,
+        requiresTerminal: init.requiresTerminal,
+        metricAttributes: init.metricAttributes,
+        genAi: init.genAi,
+        recordMetrics: init.recordMetrics,
+        startTime: init.startTime,
+      });
+    });
+  }
+}

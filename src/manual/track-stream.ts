@@ -1,0 +1,103 @@
+import { context, metrics, trace, SpanKind, type Attributes, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { guarded } from '../core/guard';
+import { StreamTelemetry } from '../core/stream-telemetry';
+import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
+import { trackAsyncIterable } from '../core/track-async-iterable';
+import { trackReadableStream } from '../core/track-web-stream';
+import { createWireReader } from '../core/wire-reader';
+import { terminalRuleFor, type TerminalRule } from '../protocols/terminal-rules';
+import { PACKAGE_NAME, VERSION } from '../version';
+
+/** Options of {@link trackStream}. */
+export interface TrackStreamOptions<T = unknown> {
+  /** Span name. @defaultValue `'stream'` */
+  name?: string;
+  /** `midstream.source`. @defaultValue `'manual'` */
+  source?: string;
+  /**
+   * How to read a ReadableStream of bytes: `sse`, `ndjson`, or `bytes` (each chunk counts).
+   * Ignored for streams of objects. @defaultValue `'bytes'`
+   */
+  protocol?: 'sse' | 'ndjson' | 'bytes';
+  /** Terminal-marker rule for byte streams: a rule name (`openai.chat`, `anthropic`, ...) or a rule object. */
+  rule?: string | TerminalRule;
+  /** For streams of objects: true on the item that marks the normal end (then an end without it is `truncated`). */
+  isTerminal?: (item: T) => boolean;
+  /** For streams of objects: true on an item that reports an in-stream error (outcome `errored`). */
+  isError?: (item: T) => boolean;
+  /** Span attributes at start; keep them low-cardinality, they are metric labels too. */
+  attributes?: Attributes;
+  /** A caller-side abort (outcome `aborted` instead of `cancelled`/`truncated`). */
+  signal?: AbortSignal;
+  /** @defaultValue the global providers */
+  tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+}
+
+let cached: { provider: MeterProvider; telemetry: StreamTelemetry } | undefined;
+
+function telemetryFor(provider: MeterProvider): StreamTelemetry {
+  if (cached === undefined || cached.provider !== provider) {
+    cached = { provider, telemetry: new StreamTelemetry(provider.getMeter(PACKAGE_NAME, VERSION)) };
+  }
+  return cached.telemetry;
+}
+
+function isReadableStream(x: unknown): x is ReadableStream {
+  return typeof x === 'object' && x !== null && typeof (x as ReadableStream).getReader === 'function';
+}
+
+/**
+ * Tracks any async iterable or ReadableStream: returns a stream that yields exactly the same items
+ * and ends a span (and records metrics) with one outcome. For what auto-instrumentation cannot reach:
+ * bundled code, custom protocols, edge runtimes.
+ *
+ * @example
+ * ```ts
+ * import { trackStream } from 'midstream';
+ * for await (const part of trackStream(myLlmStream, { name: 'chat my-model', isTerminal: (p) => p.done })) {
+ *   process.stdout.write(part.text);
+ * }
+ * ```
+ */
+export function trackStream<T>(stream: ReadableStream<T>, options?: TrackStreamOptions<T>): ReadableStream<T>;
+export function trackStream<T>(stream: AsyncIterable<T>, options?: TrackStreamOptions<T>): AsyncIterable<T>;
+export function trackStream<T>(stream: AsyncIterable<T> | ReadableStream<T>, options: TrackStreamOptions<T> = {}): AsyncIterable<T> | ReadableStream<T> {
+  const tracked = guarded('manual.trackStream', () => {
+    const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(PACKAGE_NAME, VERSION);
+    const telemetry = telemetryFor(options.meterProvider ?? metrics.getMeterProvider());
+    const rule = typeof options.rule === 'string' ? terminalRuleFor(options.rule) : options.rule;
+    const byteProtocol: StreamProtocol = rule?.protocol ?? options.protocol ?? 'bytes';
+    const readable = isReadableStream(stream);
+    const objects = !readable || options.isTerminal !== undefined || options.isError !== undefined;
+    const protocol: StreamProtocol = objects && !rule ? 'objects' : byteProtocol;
+    const span = tracer.startSpan(options.name ?? 'stream', { kind: SpanKind.CLIENT, attributes: options.attributes }, context.active());
+    const tracker = new StreamTracker(telemetry, {
+      span,
+      ownsSpan: true,
+      source: options.source ?? 'manual',
+      protocol,
+      requiresTerminal: rule?.requiresTerminal ?? options.isTerminal !== undefined,
+      metricAttributes: options.attributes,
+    });
+    const signal = options.signal;
+    const isAborted = signal !== undefined ? () => signal.aborted : undefined;
+    const readItem = (item: T): void => {
+      tracker.onChunk();
+      if (options.isTerminal?.(item) === true) tracker.markTerminal();
+      if (options.isError?.(item) === true) tracker.markError();
+    };
+    if (!readable) return trackAsyncIterable(stream, tracker, readItem, { isAborted });
+    if (protocol === 'objects') {
+      return trackReadableStream(stream as unknown as ReadableStream<Uint8Array>, tracker, readItem as unknown as (c: Uint8Array) => void, {
+        isAborted,
+      }) as unknown as ReadableStream<T>;
+    }
+    const wire = createWireReader(tracker, protocol, rule);
+    return trackReadableStream(stream as unknown as ReadableStream<Uint8Array>, tracker, (c) => wire.push(c), {
+      isAborted,
+      onEof: () => wire.end(),
+    }) as unknown as ReadableStream<T>;
+  });
+  return tracked ?? stream;
+}

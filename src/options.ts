@@ -1,0 +1,120 @@
+import { diag } from '@opentelemetry/api';
+
+/** Names of midstream's instrumentations, for {@link MidstreamOptions.instrumentations}. */
+export type InstrumentationName = 'fetch' | 'http-client' | 'http-server' | (string & {});
+
+/** midstream's own options. Every field is optional; defaults are documented per field. */
+export interface MidstreamOptions {
+  /**
+   * A gap between two chunks longer than this is a stall (span event + counter). Milliseconds.
+   * @defaultValue 5000 (env `MIDSTREAM_STALL_THRESHOLD_MS`)
+   */
+  stallThresholdMs?: number;
+  /**
+   * Opt-in idle timeout: a live stream with no chunk for this long ends with outcome `timed_out`
+   * (the app's stream itself is not touched). 0 disables it. Milliseconds.
+   * @defaultValue 0 (env `MIDSTREAM_IDLE_TIMEOUT_MS`)
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Record completion text on LLM stream spans (`midstream.content.output`). Off by default: no prompt
+   * or completion text is recorded unless you opt in.
+   * @defaultValue false (env `MIDSTREAM_CAPTURE_CONTENT=true`)
+   */
+  captureContent?: boolean;
+  /**
+   * Cap for captured content, in bytes (UTF-16 code units).
+   * @defaultValue 4096 (env `MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES`)
+   */
+  captureContentMaxBytes?: number;
+  /**
+   * Which instrumentations to enable; undefined means all.
+   * @defaultValue all (env `MIDSTREAM_INSTRUMENTATIONS=fetch,http-client,http-server,...`;
+   * `MIDSTREAM_DISABLED_INSTRUMENTATIONS` removes from the set)
+   */
+  instrumentations?: readonly InstrumentationName[];
+}
+
+export interface ResolvedOptions {
+  readonly stallThresholdMs: number;
+  readonly idleTimeoutMs: number;
+  readonly captureContent: boolean;
+  readonly captureContentMaxBytes: number;
+  /** Enabled instrumentations; undefined means all. */
+  readonly instrumentations: readonly InstrumentationName[] | undefined;
+  /** Instrumentations switched off even when `instrumentations` is undefined. */
+  readonly disabledInstrumentations: readonly InstrumentationName[];
+}
+
+export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+  stallThresholdMs: 5000,
+  idleTimeoutMs: 0,
+  captureContent: false,
+  captureContentMaxBytes: 4096,
+  instrumentations: undefined,
+  disabledInstrumentations: [],
+});
+
+function nonNegativeNumber(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return n;
+  diag.warn(`midstream: ${name}=${String(value)} is not a non-negative number; using the default ${fallback}`);
+  return fallback;
+}
+
+function booleanValue(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  const v = String(value).trim().toLowerCase();
+  if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
+  if (v === 'false' || v === '0' || v === 'no' || v === 'off' || v === '') return false;
+  diag.warn(`midstream: ${name}=${String(value)} is not a boolean (true/false); using the default ${fallback}`);
+  return fallback;
+}
+
+function nameList(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map(String);
+  return String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * Validates options; a bad value gets one clear diagnostic and falls back to its default.
+ */
+export function resolveOptions(input: MidstreamOptions | undefined, base: ResolvedOptions = DEFAULT_OPTIONS): ResolvedOptions {
+  const o = input ?? {};
+  return Object.freeze({
+    stallThresholdMs: nonNegativeNumber('stallThresholdMs', o.stallThresholdMs, base.stallThresholdMs),
+    idleTimeoutMs: nonNegativeNumber('idleTimeoutMs', o.idleTimeoutMs, base.idleTimeoutMs),
+    captureContent: booleanValue('captureContent', o.captureContent, base.captureContent),
+    captureContentMaxBytes: nonNegativeNumber('captureContentMaxBytes', o.captureContentMaxBytes, base.captureContentMaxBytes),
+    instrumentations: o.instrumentations !== undefined ? nameList(o.instrumentations) : base.instrumentations,
+    disabledInstrumentations: base.disabledInstrumentations,
+  });
+}
+
+/** Reads `MIDSTREAM_*` variables. Malformed values get one diagnostic each and the default. */
+export function readOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  return Object.freeze({
+    stallThresholdMs: nonNegativeNumber('MIDSTREAM_STALL_THRESHOLD_MS', env.MIDSTREAM_STALL_THRESHOLD_MS, DEFAULT_OPTIONS.stallThresholdMs),
+    idleTimeoutMs: nonNegativeNumber('MIDSTREAM_IDLE_TIMEOUT_MS', env.MIDSTREAM_IDLE_TIMEOUT_MS, DEFAULT_OPTIONS.idleTimeoutMs),
+    captureContent: booleanValue('MIDSTREAM_CAPTURE_CONTENT', env.MIDSTREAM_CAPTURE_CONTENT, DEFAULT_OPTIONS.captureContent),
+    captureContentMaxBytes: nonNegativeNumber(
+      'MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES',
+      env.MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES,
+      DEFAULT_OPTIONS.captureContentMaxBytes,
+    ),
+    instrumentations: nameList(env.MIDSTREAM_INSTRUMENTATIONS),
+    disabledInstrumentations: nameList(env.MIDSTREAM_DISABLED_INSTRUMENTATIONS) ?? [],
+  });
+}
+
+/** Whether instrumentation `name` is on under `options`. */
+export function isInstrumentationEnabled(options: ResolvedOptions, name: InstrumentationName): boolean {
+  if (options.disabledInstrumentations.includes(name)) return false;
+  return options.instrumentations === undefined || options.instrumentations.includes(name);
+}
