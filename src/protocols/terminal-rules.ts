@@ -6,7 +6,14 @@ import { openAIChatRule } from './providers/openai-chat';
 import { openAIResponsesRule } from './providers/openai-responses';
 import type { TerminalRule } from './terminal-rule';
 
-export { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, type EventSignal, type StreamFacts, type TerminalRule } from './terminal-rule';
+export {
+  SIGNAL_ERROR,
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  type EventSignal,
+  type StreamFacts,
+  type TerminalRule,
+} from './terminal-rule';
 export { customSseRule, type CustomSseRuleOptions } from './providers/custom';
 export { providerForHost, ruleForRequest } from './provider-hosts';
 

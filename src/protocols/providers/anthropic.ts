@@ -1,5 +1,12 @@
 import { asCount, asObject, asString, errorTypeOf, parseObject, sniffType } from '../json-probe';
-import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, type EventSignal, type StreamFacts, type TerminalRule } from '../terminal-rule';
+import {
+  SIGNAL_ERROR,
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  type EventSignal,
+  type StreamFacts,
+  type TerminalRule,
+} from '../terminal-rule';
 
 /**
  * Anthropic Messages streams. Terminal: `event: message_stop` (there is no `[DONE]`). Error:

@@ -1,16 +1,25 @@
-import { asCount, asObject, asString, parseObject, sniffType } from '../json-probe';
-import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, type EventSignal, type StreamFacts, type TerminalRule } from '../terminal-rule';
+import { JsonKey, asCount, asObject, asString, parseObject, sniffType } from '../json-probe';
+import {
+  SIGNAL_ERROR,
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  type EventSignal,
+  type StreamFacts,
+  type TerminalRule,
+} from '../terminal-rule';
+
+const EVENT_TYPE = new JsonKey('event_type');
 
 /**
  * Cohere chat streams. v2 (`/v2/chat`, SSE): terminal `message-end` (`delta.finish_reason`,
  * `delta.usage`), or the `[DONE]` terminator the SDK listens for; id from `message-start`.
  * v1 (`/v1/chat`, NDJSON): terminal `event_type: stream-end` (`finish_reason`,
- * `response.meta`). A finish reason starting with `ERROR` (`ERROR`, `ERROR_TOXIC`, `ERROR_LIMIT`)
+ * `response.meta`); v1 lines name their kind in `event_type`, v2 events in `type`. A finish reason starting with `ERROR` (`ERROR`, `ERROR_TOXIC`, `ERROR_LIMIT`)
  * means the generation failed, so it is an error signal with that reason as the error type.
  */
 function classifyCohere(event: string, data: string, facts: StreamFacts): EventSignal {
   if (data.charCodeAt(0) === 0x5b && data.startsWith('[DONE]')) return SIGNAL_TERMINAL;
-  const type = event !== '' ? event : sniffEventType(data) || sniffType(data);
+  const type = event !== '' ? event : EVENT_TYPE.stringValue(data) || sniffType(data);
   switch (type) {
     case 'message-start': {
       const body = parseObject(data);
@@ -52,15 +61,6 @@ function finish(reason: string | undefined, facts: StreamFacts): EventSignal {
   return SIGNAL_TERMINAL;
 }
 
-/** v1 lines name their kind in `event_type`, v2 events in `type`. */
-function sniffEventType(data: string): string {
-  const at = data.indexOf('"event_type":');
-  if (at === -1) return '';
-  const open = data.indexOf('"', at + 13);
-  const close = open === -1 ? -1 : data.indexOf('"', open + 1);
-  return close === -1 ? '' : data.slice(open + 1, close);
-}
-
 /** `tokens` are the tokens the model saw; `billed_units` (what was charged) is the fallback. */
 function readUsage(usage: Record<string, unknown> | undefined, facts: StreamFacts): void {
   if (usage === undefined) return;
@@ -73,4 +73,9 @@ function readUsage(usage: Record<string, unknown> | undefined, facts: StreamFact
 }
 
 export const cohereRule: TerminalRule = { name: 'cohere', protocol: 'sse', requiresTerminal: true, classify: classifyCohere };
-export const cohereV1Rule: TerminalRule = { name: 'cohere.v1', protocol: 'ndjson', requiresTerminal: true, classify: classifyCohere };
+export const cohereV1Rule: TerminalRule = {
+  name: 'cohere.v1',
+  protocol: 'ndjson',
+  requiresTerminal: true,
+  classify: classifyCohere,
+};

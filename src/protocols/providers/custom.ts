@@ -1,5 +1,12 @@
 import { errorTypeOf, parseObject } from '../json-probe';
-import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, type EventSignal, type StreamFacts, type TerminalRule } from '../terminal-rule';
+import {
+  SIGNAL_ERROR,
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  type EventSignal,
+  type StreamFacts,
+  type TerminalRule,
+} from '../terminal-rule';
 
 /** Options of {@link customSseRule}. When both terminal options are given, an event must match both. */
 export interface CustomSseRuleOptions {

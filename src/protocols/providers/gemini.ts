@@ -1,5 +1,20 @@
-import { asCount, asObject, asString, errorTypeOf, hasNonNullValue, parseObject } from '../json-probe';
-import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, type EventSignal, type StreamFacts, type TerminalRule } from '../terminal-rule';
+import { JsonKey, asCount, asObject, asString, errorTypeOf, parseObject } from '../json-probe';
+import {
+  SIGNAL_ERROR,
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  type EventSignal,
+  type StreamFacts,
+  type TerminalRule,
+} from '../terminal-rule';
+
+const CANDIDATES = new JsonKey('candidates');
+const FINISH_REASON = new JsonKey('finishReason');
+const BLOCK_REASON = new JsonKey('blockReason');
+const ERROR = new JsonKey('error');
+const RESPONSE_ID = new JsonKey('responseId');
+const MODEL_VERSION = new JsonKey('modelVersion');
+const USAGE_METADATA = new JsonKey('usageMetadata');
 
 const UNSPECIFIED = 'FINISH_REASON_UNSPECIFIED';
 
@@ -15,13 +30,16 @@ export const geminiRule: TerminalRule = {
   protocol: 'sse',
   requiresTerminal: true,
   classify(_event: string, data: string, facts: StreamFacts): EventSignal {
-    const finishing = hasNonNullValue(data, '"finishReason":');
-    const blocked = data.includes('"blockReason":');
-    const error = data.includes('"error":');
+    // Content chunks start with `candidates`; only chunks without it (a blocked prompt, an error)
+    // need the other probes.
+    const hasCandidates = CANDIDATES.isIn(data);
+    const finishing = hasCandidates && FINISH_REASON.hasNonNullValue(data);
+    const blocked = !hasCandidates && BLOCK_REASON.isIn(data);
+    const error = !hasCandidates && ERROR.isIn(data);
     const identity =
-      (facts.responseId === undefined && data.includes('"responseId":')) ||
-      (facts.responseModel === undefined && data.includes('"modelVersion":'));
-    const lateUsage = facts.finishReasons !== undefined && data.includes('"usageMetadata":');
+      (facts.responseId === undefined && RESPONSE_ID.isIn(data)) ||
+      (facts.responseModel === undefined && MODEL_VERSION.isIn(data));
+    const lateUsage = facts.finishReasons !== undefined && USAGE_METADATA.isIn(data);
     if (!finishing && !blocked && !error && !identity && !lateUsage) return SIGNAL_NONE;
     const chunk = parseObject(data);
     if (chunk === undefined) return SIGNAL_NONE;

@@ -1,5 +1,17 @@
-import { asCount, asString, hasTrueValue, parseObject } from '../json-probe';
-import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, type EventSignal, type StreamFacts, type TerminalRule } from '../terminal-rule';
+import { JsonKey, asCount, asString, parseObject } from '../json-probe';
+import {
+  SIGNAL_ERROR,
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  type EventSignal,
+  type StreamFacts,
+  type TerminalRule,
+} from '../terminal-rule';
+
+const DONE = new JsonKey('done');
+const ERROR = new JsonKey('error');
+const MODEL = new JsonKey('model');
+const STATUS = new JsonKey('status');
 
 /**
  * Ollama native API (`/api/chat`, `/api/generate`), NDJSON. Terminal: a line with `"done": true`
@@ -12,10 +24,13 @@ export const ollamaRule: TerminalRule = {
   protocol: 'ndjson',
   requiresTerminal: true,
   classify(_event: string, data: string, facts: StreamFacts): EventSignal {
-    const done = hasTrueValue(data, '"done":');
-    const error = data.includes('"error":');
-    const identity = facts.responseModel === undefined && data.includes('"model":');
-    const success = !done && data.includes('"status":') && data.includes('"success"');
+    // Every chat/generate line carries `done`; only lines without it (an error, a pull status) need
+    // the other probes.
+    const hasDone = DONE.valueIndex(data) !== -1;
+    const done = hasDone && DONE.hasTrueValue(data);
+    const error = !hasDone && ERROR.isIn(data);
+    const identity = facts.responseModel === undefined && MODEL.isIn(data);
+    const success = !hasDone && STATUS.stringValue(data) === 'success';
     if (!done && !error && !identity && !success) return SIGNAL_NONE;
     const line = parseObject(data);
     if (line === undefined) return SIGNAL_NONE;

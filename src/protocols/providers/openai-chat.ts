@@ -1,5 +1,28 @@
-import { asCount, asObject, asString, errorTypeOf, hasNonNullValue, parseObject } from '../json-probe';
-import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, type EventSignal, type StreamFacts, type TerminalRule } from '../terminal-rule';
+import {
+  JsonKey,
+  KEY_ABSENT,
+  KEY_HAS_VALUE,
+  KEY_NULL,
+  asCount,
+  asObject,
+  asString,
+  errorTypeOf,
+  parseObject,
+} from '../json-probe';
+import {
+  SIGNAL_ERROR,
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  type EventSignal,
+  type StreamFacts,
+  type TerminalRule,
+} from '../terminal-rule';
+
+const FINISH_REASON = new JsonKey('finish_reason');
+const USAGE = new JsonKey('usage');
+const ERROR = new JsonKey('error');
+const MODEL = new JsonKey('model');
+const ID = new JsonKey('id');
 
 /**
  * OpenAI Chat Completions and legacy Completions streams, and every server that speaks the same
@@ -20,11 +43,14 @@ export const openAIChatRule: TerminalRule = {
       facts.errorType = errorTypeOf(body?.error ?? body);
       return SIGNAL_ERROR;
     }
-    const finishing = hasNonNullValue(data, '"finish_reason":');
-    const usage = hasNonNullValue(data, '"usage":');
-    const error = data.includes('"error":');
-    const identity =
-      (facts.responseModel === undefined && data.includes('"model":')) || (facts.responseId === undefined && data.includes('"id":'));
+    // Choice chunks always carry the finish_reason key; only chunks without it (the include_usage
+    // chunk with `choices: []`, an error) need the other probes. A finishing chunk is parsed whole,
+    // which also reads the usage Groq and Mistral put on it.
+    const reason = FINISH_REASON.presence(data);
+    const finishing = reason === KEY_HAS_VALUE;
+    const usage = finishing || (reason === KEY_ABSENT && USAGE.hasNonNullValue(data));
+    const error = reason !== KEY_NULL && ERROR.isIn(data);
+    const identity = (facts.responseModel === undefined && MODEL.isIn(data)) || (facts.responseId === undefined && ID.isIn(data));
     if (!finishing && !usage && !error && !identity) return SIGNAL_NONE;
     const chunk = parseObject(data);
     if (chunk === undefined) return SIGNAL_NONE;

@@ -70,6 +70,19 @@ describe('terminal rules on the wire fixtures', () => {
     assert.deepEqual(got.signals, [0, 0, 0, 0, 1, 1]);
   });
 
+  it('reads keys written with spaces around the colon, as Python servers send them', () => {
+    const facts = {};
+    const data = '{"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason" : "length"}]}';
+    assert.equal(terminalRuleFor('openai.chat').classify('', data, facts), 1);
+    assert.deepEqual(facts, { responseId: 'c1', responseModel: 'm', finishReasons: ['length'] });
+  });
+
+  it('ignores an escaped key inside generated text', () => {
+    const data = '{"id":"c1","model":"m","choices":[{"delta":{"content":"\\"finish_reason\\":\\"stop\\""},"finish_reason":null}]}';
+    assert.equal(JSON.parse(data).choices[0].finish_reason, null);
+    assert.equal(terminalRuleFor('openai.chat').classify('', data, {}), 0);
+  });
+
   it('marks an Anthropic stream terminal only at message_stop', () => {
     const got = run('anthropic-messages.sse', 'anthropic');
     assert.deepEqual(got.signals, [0, 0, 0, 0, 0, 0, 0, 1]);
