@@ -7,6 +7,11 @@ export type ItemReader<T> = (item: T, tracker: StreamTracker) => void;
 export interface TrackIteratorOptions {
   /** True when the caller aborted (e.g. the SDK's `controller.signal.aborted`): an end or failure then counts as `aborted`. */
   readonly isAborted?: () => boolean;
+  /**
+   * Called when the source throws, before the stream ends: lets an adapter record what the error
+   * says (a provider error type via `tracker.markError`). Must not throw; guarded anyway.
+   */
+  readonly onError?: (error: unknown, tracker: StreamTracker) => void;
 }
 
 /**
@@ -21,6 +26,7 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
   options: TrackIteratorOptions = {},
 ): AsyncIterator<T, TReturn, TNext> {
   const isAborted = options.isAborted;
+  const readError = options.onError;
   let reading = true;
   const aborted = (): boolean => (isAborted !== undefined ? guarded('iterator.isAborted', isAborted) === true : false);
   const onResult = (result: IteratorResult<T, TReturn>): IteratorResult<T, TReturn> => {
@@ -37,6 +43,7 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
     return result;
   };
   const onError = (error: unknown): never => {
+    if (readError !== undefined) guarded(`reader.${tracker.source}.error`, () => readError(error, tracker));
     tracker.end(aborted() ? 'abort' : 'error', error);
     throw error;
   };

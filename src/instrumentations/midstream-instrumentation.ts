@@ -1,5 +1,6 @@
 import { context as apiContext, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import { toEpochMillis } from '../core/clock';
 import { guarded } from '../core/guard';
 import { processState } from '../core/process-state';
 import { StreamTelemetry } from '../core/stream-telemetry';
@@ -61,7 +62,12 @@ export abstract class MidstreamInstrumentation<C extends InstrumentationConfig =
         init.span ??
         this.tracer.startSpan(
           init.spanName ?? 'stream',
-          { kind: init.spanKind ?? SpanKind.CLIENT, attributes: init.spanAttributes },
+          {
+            kind: init.spanKind ?? SpanKind.CLIENT,
+            attributes: init.spanAttributes,
+            // The span starts when the request was issued, like the tracker's clock.
+            startTime: init.startTime !== undefined ? toEpochMillis(init.startTime) : undefined,
+          },
           init.parentContext ?? apiContext.active(),
         );
       return new StreamTracker(this.telemetry, {
