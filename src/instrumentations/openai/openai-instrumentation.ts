@@ -1,0 +1,48 @@
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { StainlessInstrumentation } from '../stainless/stainless-instrumentation';
+import type { StainlessProvider, StainlessRoute } from '../stainless/stainless-provider';
+import { readOpenAIChatItem, readOpenAIResponsesItem } from './openai-items';
+
+const CHAT: StainlessRoute = { operation: 'chat', requiresTerminal: true, readItem: readOpenAIChatItem };
+const COMPLETIONS: StainlessRoute = { operation: 'text_completion', requiresTerminal: true, readItem: readOpenAIChatItem };
+const RESPONSES: StainlessRoute = { operation: 'chat', requiresTerminal: true, readItem: readOpenAIResponsesItem };
+
+/** `/responses` (create) and `/responses/{id}` (retrieve with `stream: true`). */
+const RESPONSES_PATH = /\/responses(?:\/[^/]+)?$/;
+
+export const OPENAI_PROVIDER: StainlessProvider = {
+  packageName: 'openai',
+  // Tested: 6.49 (the Stainless v5+ layout: core/streaming.{js,mjs}, client.{js,mjs}) and 5.x.
+  supportedVersions: ['>=5.0.0 <7'],
+  providerName: 'openai',
+  source: 'openai',
+  clientExport: 'OpenAI',
+  routeFor(path: string): StainlessRoute | undefined {
+    if (path.endsWith('/chat/completions')) return CHAT;
+    if (path.endsWith('/completions')) return COMPLETIONS;
+    if (RESPONSES_PATH.test(path)) return RESPONSES;
+    return undefined;
+  },
+};
+
+/**
+ * Streams of the `openai` SDK: `chat.completions.create({stream: true})`, `completions`,
+ * `responses` and every helper built on them (`chat.completions.stream()`, `runTools`,
+ * `responses.stream()`). One span per stream, `chat {model}`, with the GenAI attributes, the
+ * outcome and the chunk timing; the SDK's objects are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * import { OpenAIInstrumentation } from 'midstream';
+ * registerInstrumentations({ instrumentations: [new OpenAIInstrumentation()] });
+ * ```
+ */
+export class OpenAIInstrumentation extends StainlessInstrumentation {
+  constructor(config: InstrumentationConfig = {}) {
+    super(OPENAI_PROVIDER, config);
+  }
+
+  protected get provider(): StainlessProvider {
+    return OPENAI_PROVIDER;
+  }
+}
