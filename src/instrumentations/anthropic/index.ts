@@ -1,0 +1,1 @@
+export { AnthropicInstrumentation } from './anthropic-instrumentation';
