@@ -13,5 +13,7 @@ export function readStreamError(error: unknown, tracker: StreamTracker): void {
   const e = error as { status?: unknown; error?: unknown };
   if (e.status !== undefined || e.error === undefined || e.error === null) return;
   if (isConnectionError(error) || isAbortError(error)) return;
-  tracker.markError(errorTypeOf(error));
+  // openai and anthropic copy `code`/`type` onto the error; groq keeps them only in the body.
+  const own = errorTypeOf(error);
+  tracker.markError(own !== '_OTHER' ? own : errorTypeOf(e.error));
 }

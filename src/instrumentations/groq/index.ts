@@ -1,0 +1,1 @@
+export { GroqInstrumentation } from './groq-instrumentation';
