@@ -7,7 +7,7 @@ const MESSAGES: StainlessRoute = { operation: 'chat', requiresTerminal: true, re
 
 export const ANTHROPIC_PROVIDER: StainlessProvider = {
   packageName: '@anthropic-ai/sdk',
-  // Tested: 1.12 (core/streaming.{js,mjs}, client.{js,mjs} with BaseAnthropic.prototype.makeRequest).
+  // Tested: 1.0.0 and 1.12 (core/streaming.{js,mjs}, client.{js,mjs} with BaseAnthropic.prototype.makeRequest).
   supportedVersions: ['>=1.0.0 <2'],
   providerName: 'anthropic',
   source: 'anthropic',

@@ -8,8 +8,8 @@ const CHAT: StainlessRoute = { operation: 'chat', requiresTerminal: true, readIt
 
 export const GROQ_PROVIDER: StainlessProvider = {
   packageName: 'groq-sdk',
-  // Tested: 1.6 (core/streaming.{js,mjs}, client.{js,mjs} with Groq.prototype.makeRequest).
-  supportedVersions: ['>=1.0.0 <2'],
+  // Tested: 1.1.1 (the first 1.x) and 1.6 (core/streaming.{js,mjs}, client.{js,mjs} with Groq.prototype.makeRequest).
+  supportedVersions: ['>=1.1.1 <2'],
   providerName: 'groq',
   source: 'groq',
   clientExport: 'Groq',

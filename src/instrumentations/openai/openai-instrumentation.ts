@@ -12,7 +12,8 @@ const RESPONSES_PATH = /\/responses(?:\/[^/]+)?$/;
 
 export const OPENAI_PROVIDER: StainlessProvider = {
   packageName: 'openai',
-  // Tested: 6.49 (the Stainless v5+ layout: core/streaming.{js,mjs}, client.{js,mjs}) and 5.x.
+  // Tested: 5.0.0 and 6.49 (the Stainless v5+ layout: core/streaming.{js,mjs}, client.{js,mjs}).
+  // 4.x has another layout (streaming.js, core.js) and is not patched.
   supportedVersions: ['>=5.0.0 <7'],
   providerName: 'openai',
   source: 'openai',

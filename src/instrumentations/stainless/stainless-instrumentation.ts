@@ -8,6 +8,7 @@ import {
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { markSdkStream } from '../../core/layering';
+import { providerForHost } from '../../protocols/provider-hosts';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
@@ -207,15 +208,17 @@ export abstract class StainlessInstrumentation extends MidstreamInstrumentation 
     requiresTerminal: boolean,
     response: unknown,
   ): StreamTracker | undefined {
-    const { providerName, source } = this.provider;
+    const { source } = this.provider;
     const model = request?.model;
+    const url = urlOf(response);
+    // The openai SDK also talks to Azure, Ollama, DeepSeek...: a known host names the provider.
+    const providerName = (url !== undefined ? providerForHost(url.host) : undefined) ?? this.provider.providerName;
     const attributes: Attributes = { [sc.ATTR_GEN_AI_PROVIDER_NAME]: providerName };
     if (operation !== undefined) attributes[sc.ATTR_GEN_AI_OPERATION_NAME] = operation;
     if (model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
-    const server = serverOf(response);
-    if (server !== undefined) {
-      attributes[sc.ATTR_SERVER_ADDRESS] = server.address;
-      if (server.port !== undefined) attributes[sc.ATTR_SERVER_PORT] = server.port;
+    if (url !== undefined && url.hostname !== '') {
+      attributes[sc.ATTR_SERVER_ADDRESS] = url.hostname;
+      if (url.port !== '') attributes[sc.ATTR_SERVER_PORT] = Number(url.port);
     }
     const spanName =
       operation === undefined ? `${providerName}.stream` : model !== undefined ? `${operation} ${model}` : operation;
@@ -259,11 +262,4 @@ function urlOf(response: unknown): URL | undefined {
 
 function pathOf(response: unknown): string | undefined {
   return urlOf(response)?.pathname;
-}
-
-function serverOf(response: unknown): { address: string; port: number | undefined } | undefined {
-  const url = urlOf(response);
-  if (url === undefined || url.hostname === '') return undefined;
-  const port = url.port !== '' ? Number(url.port) : undefined;
-  return { address: url.hostname, port };
 }

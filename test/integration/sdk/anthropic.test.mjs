@@ -3,16 +3,15 @@
 // OpenTelemetry tracing off and on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { context } from '@opentelemetry/api';
 import { AnthropicInstrumentation } from '../../../dist/instrumentations/anthropic/index.js';
 import { isSdkStream } from '../../../dist/core/layering.js';
 import { startScriptServer } from './sse-script-server.mjs';
-import { capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, withOptions } from './sdk-harness.mjs';
+import { sdkRequire, capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, withOptions } from './sdk-harness.mjs';
 
 const instrumentation = new AnthropicInstrumentation();
 const otel = instrument(instrumentation);
-const require = createRequire(import.meta.url);
+const require = sdkRequire(import.meta.url);
 const { default: Anthropic } = require('@anthropic-ai/sdk');
 
 const MESSAGES = [{ role: 'user', content: 'Say hello' }];

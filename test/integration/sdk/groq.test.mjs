@@ -2,14 +2,13 @@
 // server speaking Groq's OpenAI-compatible wire format (usage in `x_groq.usage`), with real faults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { GroqInstrumentation } from '../../../dist/instrumentations/groq/index.js';
 import { startScriptServer } from './sse-script-server.mjs';
-import { capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, withOptions } from './sdk-harness.mjs';
+import { sdkRequire, capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, withOptions } from './sdk-harness.mjs';
 
 const instrumentation = new GroqInstrumentation();
 const otel = instrument(instrumentation);
-const require = createRequire(import.meta.url);
+const require = sdkRequire(import.meta.url);
 const { default: Groq } = require('groq-sdk');
 
 const MESSAGES = [{ role: 'user', content: 'Say hello' }];

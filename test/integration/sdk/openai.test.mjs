@@ -2,18 +2,17 @@
 // server speaking the OpenAI wire format, with real faults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { context } from '@opentelemetry/api';
 import { OpenAIInstrumentation } from '../../../dist/instrumentations/openai/index.js';
 import { isSdkStream } from '../../../dist/core/layering.js';
 import { startScriptServer } from './sse-script-server.mjs';
-import { capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, until, withOptions } from './sdk-harness.mjs';
+import { sdkRequire, capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, until, withOptions } from './sdk-harness.mjs';
 
 const instrumentation = new OpenAIInstrumentation();
 const otel = instrument(instrumentation);
-const require = createRequire(import.meta.url);
+const require = sdkRequire(import.meta.url);
 const { default: OpenAI } = require('openai');
 
 const MESSAGES = [{ role: 'user', content: 'Say hello' }];
@@ -248,7 +247,7 @@ test('responses.stream() helper: finalResponse works and the stream is tracked',
   const { client } = await setup(t, 'openai-responses', 'full');
   const helper = client.responses.stream({ model: 'm-resp-helper', input: 'Say hello' });
   const final = await helper.finalResponse();
-  assert.equal(final.output_text, 'Hello world');
+  assert.equal(final.output[0].content[0].text, 'Hello world');
   assert.equal(onlySpan(otel, 'm-resp-helper').attributes['midstream.outcome'], 'completed');
 });
 

@@ -1,6 +1,9 @@
 // Shared set-up for the Stainless SDK tests: in-memory OTel, a global async context manager (the
 // SDK marks its request context for the fetch layer), and helpers to read the one stream span.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { processState } from '../../../dist/core/process-state.js';
@@ -8,6 +11,15 @@ import { resolveOptions } from '../../../dist/options.js';
 import { createInMemoryOtel, sumWhere } from '../../support/in-memory-otel.mjs';
 
 let contextManager;
+
+/**
+ * require() for the SDK under test: the project's devDependency, or, with MIDSTREAM_SDK_DIR set,
+ * another installed version (e.g. MIDSTREAM_SDK_DIR=/tmp/sdkv/oa5 with openai@5 in its node_modules).
+ */
+export function sdkRequire(metaUrl) {
+  const dir = process.env.MIDSTREAM_SDK_DIR;
+  return createRequire(dir ? pathToFileURL(join(dir, 'index.js')) : metaUrl);
+}
 
 /** Installs the instrumentation (before the SDK is required) on in-memory providers. */
 export function instrument(instrumentation) {
