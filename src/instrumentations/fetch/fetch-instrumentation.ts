@@ -1,0 +1,182 @@
+import { context, diag, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import { now } from '../../core/clock';
+import { guarded } from '../../core/guard';
+import { isSdkStream } from '../../core/layering';
+import { processState } from '../../core/process-state';
+import { createWireReader } from '../../core/wire-reader';
+import { providerForHost } from '../../protocols/terminal-rules';
+import * as sc from '../../semconv';
+import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import {
+  normalizeMethod,
+  operationFor,
+  pathModel,
+  requestFacts,
+  requestModel,
+  requestUrl,
+  sanitizedUrl,
+  type RequestFacts,
+} from './request-facts';
+import { tapResponse } from './response-tap';
+import { matchStream } from './stream-match';
+import type { FetchInstrumentationConfig } from './types';
+
+/** Brand on our fetch wrapper, shared by every copy of midstream in the process. */
+const WRAPPER = Symbol.for('midstream.fetch.wrapper.v1');
+const SOURCE = 'fetch';
+
+type Fetch = typeof globalThis.fetch;
+type BrandedFetch = Fetch & { [WRAPPER]?: true };
+
+interface CallFacts extends RequestFacts {
+  readonly parentContext: Context;
+}
+
+/**
+ * Streams received through the global `fetch` (undici): Server-Sent Events, NDJSON, and the
+ * responses of known LLM APIs (which get their provider's terminal rule and GenAI attributes even
+ * without an SDK). One CLIENT span per stream, named `{protocol} {method} {server.address}` (e.g.
+ * `sse POST api.example.com`; low cardinality, no path), or `{gen_ai.operation.name} {model}` for a
+ * known LLM API called directly. The span starts when fetch() was called and ends with the stream's
+ * outcome. Responses that are not streams get no span; a fetch that fails before the headers is not
+ * a stream either (no stream began). The app gets its own Response object back, with its body
+ * tapped lazily (nothing is read before the app reads).
+ *
+ * @example
+ * ```ts
+ * import { FetchInstrumentation } from 'midstream';
+ * registerInstrumentations({ instrumentations: [new FetchInstrumentation({ streamUrls: ['/events'] })] });
+ * ```
+ */
+export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrumentationConfig> {
+  private original: Fetch | undefined;
+  private wrapper: BrandedFetch | undefined;
+  /** The wrapper observes only while this is true (it may outlive disable() if someone wrapped over it). */
+  private observing = false;
+
+  constructor(config: FetchInstrumentationConfig = {}) {
+    super('fetch', config);
+  }
+
+  override enable(): void {
+    guarded('fetch.enable', () => {
+      this.observing = true;
+      const current = globalThis.fetch as BrandedFetch | undefined;
+      if (typeof current !== 'function' || current === this.wrapper) return;
+      const { patched } = processState();
+      if (current[WRAPPER] === true || patched.has(current)) {
+        diag.debug('midstream: global fetch is already wrapped by midstream; not wrapping it twice');
+        return;
+      }
+      this.original = current;
+      this.wrapper = this.wrap(current);
+      patched.add(this.wrapper);
+      globalThis.fetch = this.wrapper;
+    });
+  }
+
+  override disable(): void {
+    guarded('fetch.disable', () => {
+      this.observing = false;
+      // Restore only what we installed; if another wrapper sits on top, ours stays as a passthrough.
+      if (this.wrapper !== undefined && globalThis.fetch === this.wrapper && this.original !== undefined) {
+        globalThis.fetch = this.original;
+        this.wrapper = undefined;
+        this.original = undefined;
+      }
+    });
+  }
+
+  private wrap(original: Fetch): BrandedFetch {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const instrumentation = this;
+    const wrapped = function fetch(this: unknown, ...args: Parameters<Fetch>): Promise<Response> {
+      if (!instrumentation.observing) return Reflect.apply(original, undefined, args) as Promise<Response>;
+      // 1st step of a request: the app called fetch(); we keep references only.
+      const call = guarded('fetch.call', () => instrumentation.callFacts(args[0], args[1]));
+      const promise = Reflect.apply(original, undefined, args) as Promise<Response>;
+      if (call === undefined) return promise;
+      // 2nd step: headers arrived. The app's promise resolves with the same Response (or rejects
+      // with the same error: a fetch that fails before the headers began no stream).
+      return promise.then((response) => {
+        guarded('fetch.response', () => instrumentation.onResponse(response, call));
+        return response;
+      });
+    } as BrandedFetch;
+    Object.defineProperty(wrapped, 'length', { value: original.length });
+    Object.defineProperty(wrapped, 'name', { value: original.name });
+    Object.defineProperty(wrapped, WRAPPER, { value: true });
+    return wrapped;
+  }
+
+  private callFacts(input: unknown, init: unknown): CallFacts {
+    return { ...requestFacts(input, init, now()), parentContext: context.active() };
+  }
+
+  private onResponse(response: Response, call: CallFacts): void {
+    if (!(response instanceof Response) || response.body === null) return;
+    const href = response.url !== '' ? response.url : requestUrl(call.input);
+    if (href === undefined) return;
+    const url = new URL(href);
+    const match = matchStream(url, response.headers.get('content-type'), this.getConfig());
+    if (match === undefined) return;
+
+    const method = normalizeMethod(call.method);
+    const serverPort = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const spanAttributes: Attributes = {
+      [sc.ATTR_URL_FULL]: sanitizedUrl(url),
+      [sc.ATTR_SERVER_PORT]: serverPort,
+    };
+    const metricAttributes: Attributes = {
+      [sc.ATTR_HTTP_REQUEST_METHOD]: method,
+      [sc.ATTR_SERVER_ADDRESS]: url.hostname,
+      [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: response.status,
+    };
+    let spanName = `${match.protocol} ${method} ${url.hostname}`;
+    const sdkStream = isSdkStream(call.parentContext);
+    const provider = match.knownHost ? providerForHost(url.host) : undefined;
+    if (match.knownHost && match.rule !== undefined && provider !== undefined) {
+      const operation = operationFor(match.rule.name, url.pathname);
+      const model = requestModel(call.body) ?? pathModel(url.pathname);
+      metricAttributes[sc.ATTR_GEN_AI_PROVIDER_NAME] = provider;
+      metricAttributes[sc.ATTR_GEN_AI_OPERATION_NAME] = operation;
+      metricAttributes[sc.ATTR_SERVER_PORT] = serverPort;
+      if (model !== undefined) metricAttributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
+      // Called directly (no SDK span above), this span is the GenAI operation span.
+      if (!sdkStream) spanName = model !== undefined ? `${operation} ${model}` : operation;
+    }
+
+    const tracker = this.startStream({
+      spanName,
+      spanKind: SpanKind.CLIENT,
+      spanAttributes,
+      parentContext: call.parentContext,
+      source: SOURCE,
+      protocol: match.protocol,
+      requiresTerminal: match.rule?.requiresTerminal ?? false,
+      metricAttributes,
+      genAi: provider !== undefined,
+      // An SDK adapter already counts this stream (DESIGN.md: a stream is counted once).
+      recordMetrics: !sdkStream,
+      startTime: call.startTime,
+    });
+    if (tracker === undefined) return;
+    tracker.markHeaders();
+    const wire = createWireReader(tracker, match.protocol, match.rule);
+    const signal = call.signal;
+    if (!tapResponse(response, tracker, wire, signal)) {
+      tracker.finish('completed');
+      return;
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        tracker.end('abort');
+        return;
+      }
+      // The caller may abort and then never read again: the abort itself ends the stream.
+      const onAbort = (): void => tracker.end('abort');
+      signal.addEventListener('abort', onAbort, { once: true });
+      tracker.onEnd = () => signal.removeEventListener('abort', onAbort);
+    }
+  }
+}

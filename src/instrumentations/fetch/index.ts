@@ -1,0 +1,2 @@
+export { FetchInstrumentation } from './fetch-instrumentation';
+export type { FetchInstrumentationConfig, FetchStreamRule, UrlPattern } from './types';

@@ -1,0 +1,102 @@
+import type { StreamTracker } from '../../core/stream-tracker';
+import { trackReadableStream } from '../../core/track-web-stream';
+import type { WireReader } from '../../core/wire-reader';
+import { processState } from '../../core/process-state';
+
+type BodyMethod = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes' | 'formData';
+const BODY_METHODS: readonly BodyMethod[] = ['text', 'json', 'arrayBuffer', 'blob', 'bytes', 'formData'];
+
+type AnyMethod = (this: Response, ...args: unknown[]) => unknown;
+
+/** The native `Response.prototype.body` getter (undici's, the one global fetch returns). */
+function nativeBodyGetter(res: Response): ((this: Response) => ReadableStream<Uint8Array> | null) | undefined {
+  for (let proto: object | null = Object.getPrototypeOf(res) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(proto, 'body');
+    if (d !== undefined) return d.get as ((this: Response) => ReadableStream<Uint8Array> | null) | undefined;
+  }
+  return undefined;
+}
+
+function defineHidden(res: Response, key: string, value: unknown): void {
+  Object.defineProperty(res, key, { value, configurable: true, writable: true, enumerable: false });
+}
+
+/**
+ * Taps the body of the app's own Response object, lazily (research/patchpoints.md §2.4):
+ * - `body` becomes an own getter that, on first access, returns a passthrough of the native body
+ *   that feeds `wire` (created once, cached); until then the native body is untouched, so a
+ *   `clone()` before that is the native clone;
+ * - `text()`, `json()`, `arrayBuffer()`, `blob()`, `bytes()`, `formData()` read through the tapped
+ *   body with the native algorithm (a temporary Response over the tapped stream), so their results
+ *   and errors are the native ones; when the body is already used or locked, the native method runs
+ *   and throws its own error;
+ * - `clone()` after the body was tapped tees the tapped stream (the native clone would find the
+ *   native body locked by the tap).
+ * Identity, `url`, `type`, `redirected`, `headers`, `status`, `bodyUsed` stay the native ones.
+ * The Response is watched for abandonment until the body is tapped, then the tapped stream is (the
+ * app may keep the stream and drop the Response). Nothing here lets the tracker reach the Response.
+ * Returns false when the Response has no native body getter to tap.
+ */
+export function tapResponse(res: Response, tracker: StreamTracker, wire: WireReader, signal: AbortSignal | undefined): boolean {
+  const getBody = nativeBodyGetter(res);
+  if (getBody === undefined) return false;
+  const { live } = processState();
+  const isAborted = (): boolean => signal?.aborted === true;
+  const options = { isAborted, onEof: () => wire.end() };
+  const push = (chunk: Uint8Array): void => wire.push(chunk);
+  let tapped: ReadableStream<Uint8Array> | null | undefined;
+
+  const body = function (this: Response): ReadableStream<Uint8Array> | null {
+    if (tapped !== undefined) return tapped;
+    const native = getBody.call(this);
+    if (native === null || !tracker.isLive || native.locked) {
+      // Nothing left to observe: hand out the native body as is.
+      return native;
+    }
+    tapped = trackReadableStream(native, tracker, push, options);
+    live.forgetAbandonment(tracker);
+    if (tracker.isLive) live.watchForAbandonment(tapped, tracker);
+    return tapped;
+  };
+  Object.defineProperty(res, 'body', { get: body, configurable: true, enumerable: false });
+
+  const contentType = res.headers.get('content-type');
+  const init: ResponseInit | undefined = contentType !== null ? { headers: { 'content-type': contentType } } : undefined;
+  for (const name of BODY_METHODS) {
+    const native = (res as unknown as Record<string, AnyMethod | undefined>)[name];
+    if (typeof native !== 'function') continue;
+    const method = {
+      [name](this: Response, ...args: unknown[]): unknown {
+        // Not our Response (method borrowed), or the body can no longer be read: the native method
+        // decides, with its own result or error.
+        if (this !== res || res.bodyUsed) return native.apply(this, args);
+        const stream = body.call(res);
+        if (stream === null || stream.locked || stream !== tapped) return native.apply(this, args);
+        const reader = new Response(stream, init) as unknown as Record<string, AnyMethod>;
+        return (reader[name] as AnyMethod).apply(reader as unknown as Response, args);
+      },
+    }[name];
+    defineHidden(res, name, method);
+  }
+
+  const nativeClone = res.clone;
+  defineHidden(res, 'clone', {
+    clone(this: Response): Response {
+      if (this !== res || tapped === undefined || tapped === null || tapped.locked || res.bodyUsed) {
+        return nativeClone.call(this);
+      }
+      const [mine, theirs] = tapped.tee();
+      tapped = mine;
+      live.forgetAbandonment(tracker);
+      if (tracker.isLive) live.watchForAbandonment(mine, tracker);
+      const copy = new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
+      for (const key of ['url', 'type', 'redirected'] as const) {
+        Object.defineProperty(copy, key, { value: res[key], configurable: true, enumerable: false });
+      }
+      return copy;
+    },
+  }.clone);
+
+  live.watchForAbandonment(res, tracker);
+  return true;
+}

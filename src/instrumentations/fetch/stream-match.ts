@@ -1,0 +1,58 @@
+import type { StreamProtocol } from '../../core/stream-tracker';
+import { ruleForRequest, type TerminalRule } from '../../protocols/terminal-rules';
+import type { FetchInstrumentationConfig, UrlPattern } from './types';
+
+/** How a response is read when it is a stream. */
+export interface StreamMatch {
+  readonly protocol: StreamProtocol;
+  readonly rule: TerminalRule | undefined;
+  /** The rule came from the built-in LLM hosts: the stream gets the GenAI attributes. */
+  readonly knownHost: boolean;
+}
+
+/** The media type of a content-type header, lower case, without parameters. */
+function mediaType(contentType: string | null): string {
+  if (contentType === null) return '';
+  const semi = contentType.indexOf(';');
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** The framing a content type announces; undefined when it is not a streaming type. */
+export function protocolOfContentType(type: string): StreamProtocol | undefined {
+  if (type === 'text/event-stream') return 'sse';
+  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
+  return undefined;
+}
+
+function matches(url: string, pattern: UrlPattern): boolean {
+  if (typeof pattern === 'string') return url.includes(pattern);
+  pattern.lastIndex = 0;
+  return pattern.test(url);
+}
+
+/**
+ * Whether a response is a stream, and how to read it: a user rule for the URL first, then the
+ * built-in LLM hosts, then the content type, then `streamUrls`. Undefined: not a stream (no span).
+ * A user-matched URL answering `application/json` is a non-streaming answer (an error body, or
+ * `stream: false`), not a stream.
+ */
+export function matchStream(url: URL, contentType: string | null, config: FetchInstrumentationConfig): StreamMatch | undefined {
+  const type = mediaType(contentType);
+  const byType = protocolOfContentType(type);
+  const json = type === 'application/json';
+  const href = url.href;
+  if (config.rules !== undefined && !json) {
+    for (const r of config.rules) {
+      if (matches(href, r.match)) return { protocol: r.rule.protocol, rule: r.rule, knownHost: false };
+    }
+  }
+  const known = ruleForRequest(url, contentType ?? undefined);
+  if (known !== undefined && (byType !== undefined || type === '')) return { protocol: known.protocol, rule: known, knownHost: true };
+  if (byType !== undefined) return { protocol: byType, rule: undefined, knownHost: false };
+  if (config.streamUrls !== undefined && !json) {
+    for (const p of config.streamUrls) {
+      if (matches(href, p)) return { protocol: 'bytes', rule: undefined, knownHost: false };
+    }
+  }
+  return undefined;
+}
