@@ -49,10 +49,11 @@ interface CallFacts extends RequestFacts {
  * ```
  */
 export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrumentationConfig> {
-  private original: Fetch | undefined;
-  private wrapper: BrandedFetch | undefined;
+  // `declare`: InstrumentationBase's constructor calls enable() before field initializers would run.
+  declare private original: Fetch | undefined;
+  declare private wrapper: BrandedFetch | undefined;
   /** The wrapper observes only while this is true (it may outlive disable() if someone wrapped over it). */
-  private observing = false;
+  declare private observing: boolean;
 
   constructor(config: FetchInstrumentationConfig = {}) {
     super('fetch', config);
@@ -91,10 +92,11 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
     const wrapped = function fetch(this: unknown, ...args: Parameters<Fetch>): Promise<Response> {
-      if (!instrumentation.observing) return Reflect.apply(original, undefined, args) as Promise<Response>;
+      if (!instrumentation.observing)
+        return Reflect.apply<undefined, Parameters<Fetch>, Promise<Response>>(original, undefined, args);
       // 1st step of a request: the app called fetch(); we keep references only.
       const call = guarded('fetch.call', () => instrumentation.callFacts(args[0], args[1]));
-      const promise = Reflect.apply(original, undefined, args) as Promise<Response>;
+      const promise = Reflect.apply<undefined, Parameters<Fetch>, Promise<Response>>(original, undefined, args);
       if (call === undefined) return promise;
       // 2nd step: headers arrived. The app's promise resolves with the same Response (or rejects
       // with the same error: a fetch that fails before the headers began no stream).
@@ -135,7 +137,7 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     let spanName = `${match.protocol} ${method} ${url.hostname}`;
     const sdkStream = isSdkStream(call.parentContext);
     const provider = match.knownHost ? providerForHost(url.host) : undefined;
-    if (match.knownHost && match.rule !== undefined && provider !== undefined) {
+    if (match.rule !== undefined && provider !== undefined) {
       const operation = operationFor(match.rule.name, url.pathname);
       const model = requestModel(call.body) ?? pathModel(url.pathname);
       metricAttributes[sc.ATTR_GEN_AI_PROVIDER_NAME] = provider;

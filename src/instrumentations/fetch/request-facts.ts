@@ -34,7 +34,7 @@ interface InitLike {
 
 /** Reads method, signal and a string body from fetch's arguments, as fetch itself would resolve them. */
 export function requestFacts(input: unknown, init: unknown, startTime: number): RequestFacts {
-  const i = (init ?? undefined) as InitLike | undefined;
+  const i = init as InitLike | null | undefined;
   const r = typeof input === 'object' && input !== null && !(input instanceof URL) ? (input as RequestLike) : undefined;
   const method = typeof i?.method === 'string' ? i.method : typeof r?.method === 'string' ? r.method : 'GET';
   const signal = (i?.signal ?? r?.signal ?? undefined) as AbortSignal | undefined;

@@ -7,14 +7,34 @@ type BodyMethod = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes' | 'formData
 const BODY_METHODS: readonly BodyMethod[] = ['text', 'json', 'arrayBuffer', 'blob', 'bytes', 'formData'];
 
 type AnyMethod = (this: Response, ...args: unknown[]) => unknown;
+type BodyGetter = (this: Response) => ReadableStream<Uint8Array> | null;
 
 /** The native `Response.prototype.body` getter (undici's, the one global fetch returns). */
-function nativeBodyGetter(res: Response): ((this: Response) => ReadableStream<Uint8Array> | null) | undefined {
-  for (let proto: object | null = Object.getPrototypeOf(res) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+function nativeBodyGetter(res: Response): BodyGetter | undefined {
+  for (
+    let proto = Object.getPrototypeOf(res) as object | null;
+    proto !== null;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     const d = Object.getOwnPropertyDescriptor(proto, 'body');
-    if (d !== undefined) return d.get as ((this: Response) => ReadableStream<Uint8Array> | null) | undefined;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- always invoked with .call(response)
+    if (d !== undefined) return d.get as BodyGetter | undefined;
   }
   return undefined;
+}
+
+/**
+ * The tap, built in its own scope: V8 closures share their scope's context, so closures made next
+ * to the Response would let the tapped stream keep the Response alive (natively it does not).
+ */
+function streamTap(
+  tracker: StreamTracker,
+  wire: WireReader,
+  signal: AbortSignal | undefined,
+): (native: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array> {
+  const options = { isAborted: (): boolean => signal?.aborted === true, onEof: (): void => wire.end() };
+  const push = (chunk: Uint8Array): void => wire.push(chunk);
+  return (native) => trackReadableStream(native, tracker, push, options);
 }
 
 function defineHidden(res: Response, key: string, value: unknown): void {
@@ -41,9 +61,7 @@ export function tapResponse(res: Response, tracker: StreamTracker, wire: WireRea
   const getBody = nativeBodyGetter(res);
   if (getBody === undefined) return false;
   const { live } = processState();
-  const isAborted = (): boolean => signal?.aborted === true;
-  const options = { isAborted, onEof: () => wire.end() };
-  const push = (chunk: Uint8Array): void => wire.push(chunk);
+  const tap = streamTap(tracker, wire, signal);
   let tapped: ReadableStream<Uint8Array> | null | undefined;
 
   const body = function (this: Response): ReadableStream<Uint8Array> | null {
@@ -53,7 +71,7 @@ export function tapResponse(res: Response, tracker: StreamTracker, wire: WireRea
       // Nothing left to observe: hand out the native body as is.
       return native;
     }
-    tapped = trackReadableStream(native, tracker, push, options);
+    tapped = tap(native);
     live.forgetAbandonment(tracker);
     if (tracker.isLive) live.watchForAbandonment(tapped, tracker);
     return tapped;
@@ -79,23 +97,22 @@ export function tapResponse(res: Response, tracker: StreamTracker, wire: WireRea
     defineHidden(res, name, method);
   }
 
-  const nativeClone = res.clone;
-  defineHidden(res, 'clone', {
-    clone(this: Response): Response {
-      if (this !== res || tapped === undefined || tapped === null || tapped.locked || res.bodyUsed) {
-        return nativeClone.call(this);
-      }
-      const [mine, theirs] = tapped.tee();
-      tapped = mine;
-      live.forgetAbandonment(tracker);
-      if (tracker.isLive) live.watchForAbandonment(mine, tracker);
-      const copy = new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
-      for (const key of ['url', 'type', 'redirected'] as const) {
-        Object.defineProperty(copy, key, { value: res[key], configurable: true, enumerable: false });
-      }
-      return copy;
-    },
-  }.clone);
+  const nativeClone = (res as unknown as { clone: (this: Response) => Response }).clone;
+  const clone = function clone(this: Response): Response {
+    if (this !== res || tapped === undefined || tapped === null || tapped.locked || res.bodyUsed) {
+      return nativeClone.call(this);
+    }
+    const [mine, theirs] = tapped.tee();
+    tapped = mine;
+    live.forgetAbandonment(tracker);
+    if (tracker.isLive) live.watchForAbandonment(mine, tracker);
+    const copy = new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
+    for (const key of ['url', 'type', 'redirected'] as const) {
+      Object.defineProperty(copy, key, { value: res[key], configurable: true, enumerable: false });
+    }
+    return copy;
+  };
+  defineHidden(res, 'clone', clone);
 
   live.watchForAbandonment(res, tracker);
   return true;

@@ -1,12 +1,15 @@
 import type { StreamProtocol } from '../../core/stream-tracker';
-import { ruleForRequest, type TerminalRule } from '../../protocols/terminal-rules';
+import { providerForHost, ruleForRequest, type TerminalRule } from '../../protocols/terminal-rules';
 import type { FetchInstrumentationConfig, UrlPattern } from './types';
 
 /** How a response is read when it is a stream. */
 export interface StreamMatch {
   readonly protocol: StreamProtocol;
   readonly rule: TerminalRule | undefined;
-  /** The rule came from the built-in LLM hosts: the stream gets the GenAI attributes. */
+  /**
+   * The URL is a known LLM API (`providerForHost`) read with a terminal rule, built in or the user's:
+   * the stream gets the GenAI attributes.
+   */
   readonly knownHost: boolean;
 }
 
@@ -43,11 +46,13 @@ export function matchStream(url: URL, contentType: string | null, config: FetchI
   const href = url.href;
   if (config.rules !== undefined && !json) {
     for (const r of config.rules) {
-      if (matches(href, r.match)) return { protocol: r.rule.protocol, rule: r.rule, knownHost: false };
+      if (matches(href, r.match))
+        return { protocol: r.rule.protocol, rule: r.rule, knownHost: providerForHost(url.host) !== undefined };
     }
   }
   const known = ruleForRequest(url, contentType ?? undefined);
-  if (known !== undefined && (byType !== undefined || type === '')) return { protocol: known.protocol, rule: known, knownHost: true };
+  if (known !== undefined && (byType !== undefined || type === ''))
+    return { protocol: known.protocol, rule: known, knownHost: true };
   if (byType !== undefined) return { protocol: byType, rule: undefined, knownHost: false };
   if (config.streamUrls !== undefined && !json) {
     for (const p of config.streamUrls) {
