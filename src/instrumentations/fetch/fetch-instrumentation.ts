@@ -120,6 +120,8 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     const href = response.url !== '' ? response.url : requestUrl(call.input);
     if (href === undefined) return;
     const url = new URL(href);
+    // data:, blob: and file: bodies are local: no stream over the network to observe.
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
     const match = matchStream(url, response.headers.get('content-type'), this.getConfig());
     if (match === undefined) return;
 

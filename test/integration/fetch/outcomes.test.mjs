@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSseServer, openAIChatEvents, anthropicEvents } from '../../support/sse-server.mjs';
 import { withOptions } from '../../support/telemetry.mjs';
-import { consume, sameWithAndWithout, spanOf, spansOf } from './fetch-harness.mjs';
+import { consume, sameWithAndWithout, spanOf, spansOf, tel } from './fetch-harness.mjs';
 
 const CHAT = '/v1/chat/completions';
 
@@ -126,4 +126,27 @@ test('creates no span for a response that is not a stream', async (t) => {
   const seen = await sameWithAndWithout(() => consume(server.url('/api'), 'json'));
   assert.equal(seen.data, '{"ok":true}');
   assert.equal(spansOf(server).length, 0);
+});
+
+test('reads a streamUrls match as raw byte chunks, and a JSON answer there is no stream', async (t) => {
+  const server = await startSseServer((req) =>
+    req.url.includes('json')
+      ? { events: ['{"error":"nope"}'], contentType: 'application/json', status: 429 }
+      : { events: ['one', 'two', 'three'], contentType: 'application/octet-stream' },
+  );
+  t.after(() => server.close());
+  const seen = await sameWithAndWithout(() => consume(server.url('/raw-bytes')));
+  assert.equal(Buffer.from(seen.data, 'hex').toString(), 'onetwothree');
+  const span = spanOf(server);
+  assert.equal(span.attributes['midstream.protocol'], 'bytes');
+  assert.equal(span.attributes['midstream.bytes'], 11);
+  assert.equal(span.attributes['midstream.outcome'], 'completed');
+  await consume(server.url('/raw-bytes?json=1'));
+  assert.equal(spansOf(server).length, 1, 'the JSON error answer got no span');
+});
+
+test('leaves data: URLs alone', async () => {
+  const seen = await sameWithAndWithout(() => consume('data:text/event-stream,data: x%0A%0A', 'text'));
+  assert.equal(seen.data, 'data: x\n\n');
+  assert.equal(tel.spansWhere((s) => String(s.attributes['url.full']).startsWith('data:')).length, 0);
 });
