@@ -1,0 +1,223 @@
+import { EventEmitter } from 'node:events';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { context, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { now } from '../../core/clock';
+import { guarded } from '../../core/guard';
+import { isSdkStream } from '../../core/layering';
+import { processState } from '../../core/process-state';
+import { trackNodeReadable } from '../../core/track-node-stream';
+import { createWireReader } from '../../core/wire-reader';
+import { providerForHost } from '../../protocols/terminal-rules';
+import * as sc from '../../semconv';
+import { normalizeMethod, operationFor, pathModel, sanitizedUrl } from '../fetch/request-facts';
+import { matchStream } from '../fetch/stream-match';
+import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { moduleTargets } from './module-targets';
+import type { HttpClientInstrumentationConfig } from './types';
+
+const SOURCE = 'http.client';
+const MODULES = ['http', 'https'] as const;
+
+type RequestFn = (this: unknown, ...args: unknown[]) => unknown;
+type EmitFn = (this: ClientRequest, event: string | symbol, ...args: unknown[]) => boolean;
+type DestroyFn = (this: ClientRequest, error?: Error) => ClientRequest;
+type AbortFn = (this: ClientRequest) => void;
+
+/** What the wrapper keeps from the app's `http.request()` call until the response headers arrive. */
+interface CallFacts {
+  readonly startTime: number;
+  readonly parentContext: Context;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The `signal` option of `http.request(url?, options?, cb?)`, if any. */
+function signalOf(args: readonly unknown[]): AbortSignal | undefined {
+  for (const arg of args) {
+    if (arg === null || typeof arg !== 'object' || arg instanceof URL) continue;
+    const signal = (arg as { signal?: unknown }).signal;
+    if (signal instanceof AbortSignal) return signal;
+  }
+  return undefined;
+}
+
+/** The URL the request went to, from the request itself (so every argument form is covered). */
+function requestUrl(req: ClientRequest): URL {
+  const hostHeader = req.getHeader('host');
+  const host = typeof hostHeader === 'string' && hostHeader !== '' ? hostHeader : req.host;
+  return new URL(`${req.protocol}//${host}${req.path}`);
+}
+
+/**
+ * Streams received through `http.request`/`http.get` and `https.request`/`https.get` (CommonJS and
+ * ESM): Server-Sent Events, NDJSON, responses of known LLM APIs and user-matched URLs, the same
+ * matching as the fetch instrumentation. One CLIENT span per stream, named
+ * `{protocol} {method} {server.address}`, started when `request()` was called.
+ *
+ * Sequence: (1) `request()` — we note the time, the context and the `signal` option, and wrap the
+ * request's own `emit` until (2) `'response'` — before the app's listeners run we decide whether
+ * it is a stream and, if so, observe the `IncomingMessage` with {@link trackNodeReadable} (instance
+ * `push`, no `'data'` listener, no `resume()`). We add no `'response'` listener: Node dumps a
+ * response nobody listens for (`!req.emit('response')`), and ours would change that.
+ * Outcomes: `'end'` → completed/truncated by the rule; a socket reset (`'close'` with
+ * `res.errored` ECONNRESET) → truncated; `req.destroy()`/the `signal` → aborted; the
+ * consumer's `res.destroy()`, a `break` out of `for await` (Node calls `req.abort()`) → cancelled.
+ */
+export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClientInstrumentationConfig> {
+  constructor(config: HttpClientInstrumentationConfig = {}) {
+    super('http-client', config);
+  }
+
+  protected override init(): InstrumentationNodeModuleDefinition[] {
+    return MODULES.map(
+      (name) =>
+        new InstrumentationNodeModuleDefinition(
+          name,
+          ['*'],
+          (moduleExports: unknown) => this.patchModule(moduleExports),
+          (moduleExports: unknown) => this.unpatchModule(moduleExports),
+        ),
+    );
+  }
+
+  private patchModule(moduleExports: unknown): unknown {
+    guarded('http-client.patch', () => {
+      const { patched } = processState();
+      for (const target of moduleTargets(moduleExports)) {
+        // One set of patches per process, whichever copy of midstream and whichever loader came first.
+        if (patched.has(target)) continue;
+        const t = target as Record<'request' | 'get', RequestFn>;
+        if (typeof t.request !== 'function' || typeof t.get !== 'function') continue;
+        patched.add(target);
+        this._wrap(t, 'request', (original: RequestFn) => this.wrapRequest(original));
+        this._wrap(t, 'get', (original: RequestFn) => this.wrapRequest(original));
+      }
+    });
+    return moduleExports;
+  }
+
+  private unpatchModule(moduleExports: unknown): void {
+    guarded('http-client.unpatch', () => {
+      const { patched } = processState();
+      for (const target of moduleTargets(moduleExports)) {
+        const t = target as Record<'request' | 'get', RequestFn>;
+        if (isWrapped(t.request)) this._unwrap(t, 'request');
+        if (isWrapped(t.get)) this._unwrap(t, 'get');
+        patched.delete(target);
+      }
+    });
+  }
+
+  private wrapRequest(original: RequestFn): RequestFn {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const instrumentation = this;
+    return function request(this: unknown, ...args: unknown[]): unknown {
+      // 1st step: the app called request(); we keep the time, the context and the signal only.
+      const startTime = now();
+      const req = original.apply(this, args);
+      guarded('http-client.request', () => instrumentation.watchRequest(req, { startTime, parentContext: context.active(), signal: signalOf(args) }));
+      return req;
+    };
+  }
+
+  private watchRequest(req: unknown, call: CallFacts): void {
+    if (!(req instanceof EventEmitter)) return;
+    const request = req as ClientRequest;
+    const hadOwnEmit = Object.prototype.hasOwnProperty.call(request, 'emit');
+    const originalEmit = (request as unknown as { emit: EmitFn }).emit;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const instrumentation = this;
+    const emit = function emit(this: ClientRequest, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'response') {
+        // 2nd step: headers arrived, body not yet; runs before the app's 'response' listeners.
+        if (request.emit === emit) {
+          if (hadOwnEmit) request.emit = originalEmit;
+          else delete (request as { emit?: EmitFn }).emit;
+        }
+        guarded('http-client.response', () => instrumentation.onResponse(request, args[0], call));
+      }
+      return originalEmit.call(this, event, ...args);
+    };
+    request.emit = emit;
+  }
+
+  private onResponse(req: ClientRequest, response: unknown, call: CallFacts): void {
+    if (!(response instanceof EventEmitter)) return;
+    const res = response as IncomingMessage;
+    const url = requestUrl(req);
+    const contentType = res.headers['content-type'];
+    const match = matchStream(url, contentType ?? null, this.getConfig());
+    if (match === undefined) return;
+
+    const method = normalizeMethod(req.method);
+    const serverPort = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    const spanAttributes: Attributes = { [sc.ATTR_URL_FULL]: sanitizedUrl(url), [sc.ATTR_SERVER_PORT]: serverPort };
+    const metricAttributes: Attributes = {
+      [sc.ATTR_HTTP_REQUEST_METHOD]: method,
+      [sc.ATTR_SERVER_ADDRESS]: url.hostname,
+    };
+    if (res.statusCode !== undefined) metricAttributes[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = res.statusCode;
+    let spanName = `${match.protocol} ${method} ${url.hostname}`;
+    const sdkStream = isSdkStream(call.parentContext);
+    const provider = match.knownHost ? providerForHost(url.host) : undefined;
+    if (match.knownHost && match.rule !== undefined && provider !== undefined) {
+      const operation = operationFor(match.rule.name, url.pathname);
+      const model = pathModel(url.pathname);
+      metricAttributes[sc.ATTR_GEN_AI_PROVIDER_NAME] = provider;
+      metricAttributes[sc.ATTR_GEN_AI_OPERATION_NAME] = operation;
+      metricAttributes[sc.ATTR_SERVER_PORT] = serverPort;
+      if (model !== undefined) metricAttributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
+      if (!sdkStream) spanName = model !== undefined ? `${operation} ${model}` : operation;
+    }
+
+    const tracker = this.startStream({
+      spanName,
+      spanKind: SpanKind.CLIENT,
+      spanAttributes,
+      parentContext: call.parentContext,
+      source: SOURCE,
+      protocol: match.protocol,
+      requiresTerminal: match.rule?.requiresTerminal ?? false,
+      metricAttributes,
+      genAi: provider !== undefined,
+      // An SDK adapter already counts this stream (DESIGN.md: a stream is counted once).
+      recordMetrics: !sdkStream,
+      startTime: call.startTime,
+    });
+    if (tracker === undefined) return;
+    tracker.markHeaders();
+
+    // req.destroy() (also what the `signal` option calls) while the body is still coming: the
+    // caller aborted. Node then resets the socket, and the response closes with the same
+    // ECONNRESET a server reset gives, so the flag is the only way to tell them apart. req.abort()
+    // (deprecated) is what Node itself calls when the consumer breaks out of `for await` or a
+    // pipeline fails downstream (stream destroyer): the consumer cancelled.
+    let callerAborted = false;
+    let consumerCancelled = false;
+    let inAbort = false;
+    const target = req as unknown as { destroy: DestroyFn; abort: AbortFn };
+    const originalDestroy = target.destroy;
+    const originalAbort = target.abort;
+    target.destroy = function destroy(this: ClientRequest, error?: Error): ClientRequest {
+      if (!res.complete) {
+        if (inAbort) consumerCancelled = true;
+        else callerAborted = true;
+      }
+      return originalDestroy.call(this, error);
+    };
+    target.abort = function abort(this: ClientRequest): void {
+      inAbort = true;
+      try {
+        originalAbort.call(this);
+      } finally {
+        inAbort = false;
+      }
+    };
+    const signal = call.signal;
+    const isAborted = (): boolean => callerAborted || signal?.aborted === true;
+    const isCancelled = (): boolean => consumerCancelled;
+    const wire = createWireReader(tracker, match.protocol, match.rule);
+    trackNodeReadable(res, tracker, (chunk) => wire.push(chunk), { isAborted, isCancelled, onEof: () => wire.end() });
+    processState().live.watchForAbandonment(res, tracker);
+  }
+}
