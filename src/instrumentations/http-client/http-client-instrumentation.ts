@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { context, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
-import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { isSdkStream } from '../../core/layering';
@@ -13,6 +13,7 @@ import * as sc from '../../semconv';
 import { normalizeMethod, operationFor, pathModel, sanitizedUrl } from '../fetch/request-facts';
 import { matchStream } from '../fetch/stream-match';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { wrapInChain } from './chain-wrap';
 import { moduleTargets } from './module-targets';
 import type { HttpClientInstrumentationConfig } from './types';
 
@@ -80,17 +81,27 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
     );
   }
 
+  /** How to take our wrappers off each patched object (lazy: the base constructor runs before field initializers). */
+  private restores: Map<object, Array<() => void>> | undefined;
+
   private patchModule(moduleExports: unknown): unknown {
     guarded('http-client.patch', () => {
       const { patched } = processState();
+      this.restores ??= new Map();
       for (const target of moduleTargets(moduleExports)) {
         // One set of patches per process, whichever copy of midstream and whichever loader came first.
         if (patched.has(target)) continue;
         const t = target as Record<'request' | 'get', RequestFn>;
         if (typeof t.request !== 'function' || typeof t.get !== 'function') continue;
         patched.add(target);
-        this._wrap(t, 'request', (original: RequestFn) => this.wrapRequest(original));
-        this._wrap(t, 'get', (original: RequestFn) => this.wrapRequest(original));
+        const undo = [
+          wrapInChain(t, 'request', (original: RequestFn) => this.wrapRequest(original)),
+          wrapInChain(t, 'get', (original: RequestFn) => this.wrapRequest(original)),
+        ];
+        this.restores.set(
+          target,
+          undo.filter((u): u is () => void => u !== undefined),
+        );
       }
     });
     return moduleExports;
@@ -100,9 +111,10 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
     guarded('http-client.unpatch', () => {
       const { patched } = processState();
       for (const target of moduleTargets(moduleExports)) {
-        const t = target as Record<'request' | 'get', RequestFn>;
-        if (isWrapped(t.request)) this._unwrap(t, 'request');
-        if (isWrapped(t.get)) this._unwrap(t, 'get');
+        const undo = this.restores?.get(target);
+        if (undo === undefined) continue;
+        for (const u of undo) u();
+        this.restores?.delete(target);
         patched.delete(target);
       }
     });
@@ -112,10 +124,14 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
     return function request(this: unknown, ...args: unknown[]): unknown {
+      // Someone wrapped over us and we were disabled since: pass through.
+      if (!instrumentation.isEnabled()) return original.apply(this, args);
       // 1st step: the app called request(); we keep the time, the context and the signal only.
       const startTime = now();
       const req = original.apply(this, args);
-      guarded('http-client.request', () => instrumentation.watchRequest(req, { startTime, parentContext: context.active(), signal: signalOf(args) }));
+      guarded('http-client.request', () =>
+        instrumentation.watchRequest(req, { startTime, parentContext: context.active(), signal: signalOf(args) }),
+      );
       return req;
     };
   }

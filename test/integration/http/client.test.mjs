@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { isWrapped } from '@opentelemetry/instrumentation';
+import { isMidstreamWrapped } from '../../../dist/instrumentations/http-client/chain-wrap.js';
 import { HttpClientInstrumentation } from '../../../dist/instrumentations/http-client/index.js';
 import { terminalRuleFor } from '../../../dist/index.js';
 import { deferred, instrument, sseEvents, startServer, streamSpans, tick, withOptions } from './http-harness.mjs';
@@ -47,8 +47,8 @@ function readBody(res) {
 }
 
 test('patches http.request and http.get when http is required after enable()', () => {
-  assert.ok(isWrapped(http.request));
-  assert.ok(isWrapped(http.get));
+  assert.ok(isMidstreamWrapped(http.request));
+  assert.ok(isMidstreamWrapped(http.get));
 });
 
 test('marks a complete SSE stream as completed with one chunk per event', async (t) => {
@@ -297,7 +297,7 @@ test('is transparent: identical bytes and errors with and without the instrument
   assert.equal(streamSpans(otel, 'http.client').filter((s) => s.attributes['url.full'].includes('/t-')).length, 2);
   instrumentation.disable();
   t.after(() => instrumentation.enable());
-  assert.ok(!isWrapped(http.request), 'disable() unpatches');
+  assert.ok(!isMidstreamWrapped(http.request), 'disable() unpatches');
   const plain = [await appView(url('/t-full')), await appView(url('/t-reset'))];
   assert.deepEqual(instrumented, plain);
   assert.equal(plain[1].error.code, 'ECONNRESET');

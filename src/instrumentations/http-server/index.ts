@@ -1,0 +1,2 @@
+export { HttpServerInstrumentation } from './http-server-instrumentation';
+export type { HttpServerInstrumentationConfig } from './types';
