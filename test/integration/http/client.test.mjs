@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import { isMidstreamWrapped } from '../../../dist/instrumentations/http-client/chain-wrap.js';
 import { HttpClientInstrumentation } from '../../../dist/instrumentations/http-client/index.js';
 import { terminalRuleFor } from '../../../dist/index.js';
+import { markSdkStream } from '../../../dist/core/layering.js';
+import { context } from '@opentelemetry/api';
 import { deferred, instrument, sseEvents, startServer, streamSpans, tick, withOptions } from './http-harness.mjs';
 
 const instrumentation = new HttpClientInstrumentation();
@@ -273,6 +275,19 @@ test('records the stream metrics once, labelled without the URL path', async (t)
   const sum = (ps) => ps.filter((p) => p.attributes['midstream.source'] === 'http.client').reduce((s, p) => s + p.value, 0);
   assert.equal(sum(points) - sum(before), 1);
   for (const p of points) assert.ok(!Object.values(p.attributes).some((v) => String(v).includes('/metrics')));
+});
+
+test('keeps the span but records no metrics under an SDK-level stream (counted once)', async (t) => {
+  const { url } = await startServer(t, (req, res) => {
+    res.writeHead(200, SSE);
+    res.end(EVENTS[0]);
+  });
+  const count = async () => (await otel.metric('midstream.stream.outcomes')).filter((p) => p.attributes['midstream.source'] === 'http.client').reduce((n, p) => n + p.value, 0);
+  const before = await count();
+  const { res } = await context.with(markSdkStream(context.active()), () => get(url('/under-sdk')));
+  await readBody(res);
+  assert.equal(onlySpan('/under-sdk').attributes['midstream.outcome'], 'completed');
+  assert.equal(await count(), before);
 });
 
 /** Runs a scenario and returns what the app saw: bytes, error code and message, events. */
