@@ -1,0 +1,130 @@
+// `npm run bench`: what midstream costs, measured against an uninstrumented run of the same workload.
+// A benchmark, not a test: prints a table and writes docs/benchmarks.md. Method:
+//  1. fetch CPU: a local server (child process, so its CPU is not counted) sends one OpenAI chat
+//     stream of EVENTS events; two client child processes, one instrumented and one not, read it with
+//     a plain reader loop, in interleaved rounds. Added CPU per event = (median on - median off) / EVENTS.
+//  2. heap per live stream: each client opens STREAMS streams that receive 10 (then 1,000) events and
+//     stall, held open by the server; heapUsed after forced GC, minus the baseline, per stream.
+//  3. core hot path without network (bench/hot-path.mjs): SseReader + rule + tracker per event, and
+//     the end-of-stream metric record cost per chunk.
+import { fork, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runHotPath } from './hot-path.mjs';
+
+const EVENTS = 20_000;
+const ROUNDS = 20;
+const STREAMS = 200;
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const started = Date.now();
+
+const server = spawn(process.execPath, [here('./sse-server.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+const { url: baseUrl, eventBytes } = await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.stdout.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0])));
+});
+
+function startClient(mode) {
+  const child = fork(here('./client.mjs'), [mode], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = new Promise((resolve) => child.once('message', resolve));
+  const call = (msg) =>
+    new Promise((resolve, reject) => {
+      child.once('message', (reply) => (reply.ok ? resolve(reply.result) : reject(new Error(`${mode}: ${reply.error}`))));
+      child.send({ baseUrl, eventBytes, ...msg });
+    });
+  return { ready, call, exit: () => child.send({ cmd: 'exit' }) };
+}
+
+const clients = { off: startClient('off'), on: startClient('on') };
+await Promise.all([clients.off.ready, clients.on.ready]);
+
+// 1. fetch CPU, interleaved, for a burst stream (the socket coalesces ~80 events per read) and a paced
+// one (~1-2 events per read, like a real LLM stream). Warm-up runs first (JIT), not counted.
+const cpuRuns = {};
+for (const paced of [false, true]) {
+  for (const c of [clients.off, clients.on]) for (let i = 0; i < 3; i++) await c.call({ cmd: 'run', events: EVENTS, paced });
+  const runs = { off: [], on: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+    for (const mode of order) runs[mode].push(await clients[mode].call({ cmd: 'run', events: EVENTS, paced }));
+  }
+  const m = (mode, key) => median(runs[mode].map((x) => x[key]));
+  cpuRuns[paced ? 'paced' : 'burst'] = {
+    off: m('off', 'cpuUs'),
+    on: m('on', 'cpuUs'),
+    wallOff: m('off', 'wallMs'),
+    wallOn: m('on', 'wallMs'),
+    readsOff: m('off', 'reads'),
+    reads: m('on', 'reads'),
+    spans: m('on', 'spanCount'),
+    addedNs: ((m('on', 'cpuUs') - m('off', 'cpuUs')) * 1000) / EVENTS,
+  };
+}
+
+for (const [name, r] of Object.entries(cpuRuns)) {
+  if (r.spans !== 1) throw new Error(`the instrumented client recorded ${r.spans} spans per ${name} stream, expected 1: midstream did not observe it`);
+}
+
+// 2. heap per live stream, 10 vs 1,000 events each, instrumented and not.
+// Median of HEAP_REPS repetitions: 200 streams x ~20 KiB is a few MiB, close to GC noise.
+const HEAP_REPS = 5;
+const heap = {};
+for (const events of [10, 1000]) {
+  for (const mode of ['off', 'on']) {
+    const reps = [];
+    for (let i = 0; i < HEAP_REPS; i++) reps.push((await clients[mode].call({ cmd: 'heap', streams: STREAMS, events })).perStreamBytes);
+    heap[`${mode}${events}`] = median(reps);
+  }
+}
+clients.off.exit();
+clients.on.exit();
+server.stdin.end();
+server.kill();
+
+// 3. core hot path, in this process.
+const hot = runHotPath({ events: EVENTS });
+
+const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+const ns = (x) => `${Math.round(x)} ns`;
+const us = (x) => `${(x / 1000).toFixed(1)} ms`;
+const cpuRows = (label, r) => [
+  [`fetch, ${label}: client CPU off / on (median of ${ROUNDS})`, `${us(r.off)} / ${us(r.on)}`],
+  ['  added CPU per event: (on - off) / 20,000', ns(r.addedNs)],
+  ['  body reads per stream off / on (events per read on)', `${r.readsOff} / ${r.reads} (${(EVENTS / r.reads).toFixed(1)})`],
+  ['  wall time off / on (median)', `${r.wallOff.toFixed(0)} ms / ${r.wallOn.toFixed(0)} ms`],
+];
+const rows = [
+  ...cpuRows('burst stream of 20,000 events', cpuRuns.burst),
+  ...cpuRows('paced stream of 20,000 events', cpuRuns.paced),
+  ['heap per live stream after 10 events: off / on', `${kb(heap.off10)} / ${kb(heap.on10)}`],
+  ['heap per live stream after 1,000 events: off / on', `${kb(heap.off1000)} / ${kb(heap.on1000)}`],
+  ['  midstream share (on - off) at 10 / 1,000 events', `${kb(heap.on10 - heap.off10)} / ${kb(heap.on1000 - heap.off1000)}`],
+  ['core: SseReader alone, 1 event per push', ns(hot.sseReaderOnly)],
+  ['core: SseReader alone, 16 KiB pushes', ns(hot.sseReaderOnly16k)],
+  ['core: wire path (SseReader + openai.chat rule + tracker), 1 event per push', ns(hot.wirePath)],
+  ['core: wire path, 16 KiB pushes', ns(hot.wirePath16k)],
+  ['core: tracker.onChunk() alone', ns(hot.onChunkOnly)],
+  ['end of stream: metric replay per chunk, GenAI stream (2 gap histograms)', ns(hot.finishGenAi.perChunk)],
+  ['end of stream: metric replay per chunk, plain stream (1 gap histogram)', ns(hot.finishPlain.perChunk)],
+  ['  replay share of the added CPU per event, burst fetch stream (plain: user rule)', `${Math.round((100 * hot.finishPlain.perChunk) / cpuRuns.burst.addedNs)} %`],
+  ['end of stream: fixed cost per stream (span + metrics), GenAI / plain', `${(hot.finishGenAi.perStreamFixed / 1000).toFixed(0)} µs / ${(hot.finishPlain.perStreamFixed / 1000).toFixed(0)} µs`],
+];
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
+
+const cpuModel = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model ?? 'unknown';
+const machine = `Node ${process.version}, ${os.availableParallelism?.() ?? os.cpus().length} CPUs (nproc), ${cpuModel}, ${os.platform()} ${os.release()}`;
+const elapsed = ((Date.now() - started) / 1000).toFixed(0);
+writeFileSync(here('../docs/benchmarks.md'), renderDoc({ rows, machine, elapsed, date: new Date().toISOString().slice(0, 10) }));
+console.log(`\n${machine}\nwrote docs/benchmarks.md (${elapsed} s)`);
+
+function renderDoc({ rows, machine, elapsed, date }) {
+  const table = ['| measurement | result |', '|---|---|', ...rows.map(([k, v]) => `| ${k.startsWith('  ') ? '&nbsp;&nbsp;' + k.trim() : k} | ${v} |`)].join('\n');
+  return readFileSync(here('./benchmarks.template.md'), 'utf8')
+    .replace('{{TABLE}}', table)
+    .replace('{{MACHINE}}', machine)
+    .replace('{{DATE}}', date)
+    .replace('{{ELAPSED}}', elapsed);
+}
