@@ -22,7 +22,8 @@ const metricsPort = number('MIDSTREAM_DEMO_METRICS_PORT', 9464);
 const clients = 4;
 const STALL_THRESHOLD_MS = 1000;
 
-// midstream's options as the register entry would read them; set before midstream starts a stream.
+// midstream's options from MIDSTREAM_* as startMidstream() reads them (process-wide state), before
+// the first stream starts. The demo builds its own SDK pipeline, so it sets them directly.
 process.env.MIDSTREAM_STALL_THRESHOLD_MS ??= String(STALL_THRESHOLD_MS);
 const { processState } = require('../dist/core/process-state.js');
 const { readOptionsFromEnv } = require('../dist/options.js');

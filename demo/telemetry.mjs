@@ -75,8 +75,10 @@ export async function startTelemetry({ metricsPort }) {
  * so a user rule tells it that /v1/chat/completions on this host speaks the openai.chat protocol.
  */
 function createMidstreamFetch({ tracerProvider, meterProvider }) {
-  const { terminalRuleFor } = require('../dist/index.js');
-  const { FetchInstrumentation } = require('../dist/instrumentations/fetch/index.js');
+  const midstream = require('../dist/index.js');
+  const { terminalRuleFor } = midstream;
+  // The public export once src/index.ts has it; the built module path until then.
+  const FetchInstrumentation = midstream.FetchInstrumentation ?? require('../dist/instrumentations/fetch/index.js').FetchInstrumentation;
   const instrumentation = new FetchInstrumentation({
     enabled: false,
     rules: [{ match: /^http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions$/, rule: terminalRuleFor('openai.chat') }],
