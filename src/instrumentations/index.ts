@@ -1,0 +1,70 @@
+import { diag } from '@opentelemetry/api';
+import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { guarded } from '../core/guard';
+import { processState } from '../core/process-state';
+import { isInstrumentationEnabled, readOptionsFromEnv, resolveOptions, type InstrumentationName, type MidstreamOptions } from '../options';
+import { AnthropicInstrumentation } from './anthropic';
+import { FetchInstrumentation, type FetchInstrumentationConfig } from './fetch';
+import { GroqInstrumentation } from './groq';
+import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './http-client';
+import { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './http-server';
+import { OpenAIInstrumentation } from './openai';
+
+/** {@link MidstreamOptions} plus the configuration of each instrumentation. */
+export interface MidstreamInstrumentationsOptions extends MidstreamOptions {
+  fetch?: FetchInstrumentationConfig;
+  httpClient?: HttpClientInstrumentationConfig;
+  httpServer?: HttpServerInstrumentationConfig;
+  openai?: InstrumentationConfig;
+  anthropic?: InstrumentationConfig;
+  groq?: InstrumentationConfig;
+}
+
+interface Entry {
+  readonly name: InstrumentationName;
+  create(options: MidstreamInstrumentationsOptions): Instrumentation;
+}
+
+// Constructing an InstrumentationBase enables it (patches), so only enabled entries are constructed.
+const ENTRIES: readonly Entry[] = [
+  { name: 'fetch', create: (o) => new FetchInstrumentation(o.fetch) },
+  { name: 'http-client', create: (o) => new HttpClientInstrumentation(o.httpClient) },
+  { name: 'http-server', create: (o) => new HttpServerInstrumentation(o.httpServer) },
+  { name: 'openai', create: (o) => new OpenAIInstrumentation(o.openai) },
+  { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o.anthropic) },
+  { name: 'groq', create: (o) => new GroqInstrumentation(o.groq) },
+];
+
+/** Names accepted in {@link MidstreamOptions.instrumentations} and `MIDSTREAM_INSTRUMENTATIONS`. */
+export const INSTRUMENTATION_NAMES: readonly InstrumentationName[] = ENTRIES.map((e) => e.name);
+
+/**
+ * midstream's instrumentations, ready for `registerInstrumentations` or a NodeSDK. Applies `options`
+ * over the `MIDSTREAM_*` environment variables and stores the result as the process-wide options (stall
+ * threshold, content capture, ...). Which instrumentations are built follows `options.instrumentations`,
+ * else `MIDSTREAM_INSTRUMENTATIONS` (default: all), minus `MIDSTREAM_DISABLED_INSTRUMENTATIONS`.
+ *
+ * @example
+ * ```ts
+ * new NodeSDK({
+ *   instrumentations: [...midstreamInstrumentations({ stallThresholdMs: 2000, fetch: { streamUrls: ['/events'] } })],
+ *   spanProcessors: [new StreamSpanProcessor(new BatchSpanProcessor(new OTLPTraceExporter()))],
+ * }).start();
+ * ```
+ */
+export function midstreamInstrumentations(options: MidstreamInstrumentationsOptions = {}): Instrumentation[] {
+  const resolved = resolveOptions(options, readOptionsFromEnv());
+  processState().options = resolved;
+  for (const name of [...(resolved.instrumentations ?? []), ...resolved.disabledInstrumentations]) {
+    if (!INSTRUMENTATION_NAMES.includes(name)) {
+      diag.warn(`midstream: unknown instrumentation name "${name}" ignored; known: ${INSTRUMENTATION_NAMES.join(', ')}`);
+    }
+  }
+  const out: Instrumentation[] = [];
+  for (const entry of ENTRIES) {
+    if (!isInstrumentationEnabled(resolved, entry.name)) continue;
+    const instrumentation = guarded(`instrumentations.create.${entry.name}`, () => entry.create(options));
+    if (instrumentation !== undefined) out.push(instrumentation);
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+import type { Context } from '@opentelemetry/api';
+import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { processState } from '../core/process-state';
+import { flushOnBeforeExit, observeExitSignals, safeFlush } from './exit-hooks';
+
+/** Options of {@link StreamSpanProcessor}. Give a `delegate`, or an `exporter` to batch. */
+export interface StreamSpanProcessorOptions {
+  /** The processor that receives every span (usually a BatchSpanProcessor). */
+  delegate?: SpanProcessor;
+  /** Used when no `delegate` is given: spans go to `new BatchSpanProcessor(exporter)`. */
+  exporter?: SpanExporter;
+  /**
+   * Flush once when the event loop empties (`beforeExit`), ending still-live streams as `interrupted`.
+   * Does not change how or when the process exits.
+   * @defaultValue true
+   */
+  flushOnBeforeExit?: boolean;
+  /**
+   * Observe SIGTERM/SIGINT: end live streams as `interrupted` and flush. When the app has its own
+   * listener for the signal, the app still decides how to exit; when it has none, midstream re-raises
+   * the signal after the flush, so the default exit (and status) stays. Off by default: constructing
+   * a processor adds no signal listener (`midstream/register` turns the equivalent on).
+   * @defaultValue false
+   */
+  installSignalHandlers?: boolean;
+  /**
+   * Upper bound for the flush on a signal, milliseconds.
+   * @defaultValue 2000
+   */
+  signalFlushTimeoutMs?: number;
+}
+
+function isSpanProcessor(x: unknown): x is SpanProcessor {
+  return typeof x === 'object' && x !== null && typeof (x as SpanProcessor).onEnd === 'function' && typeof (x as SpanProcessor).shutdown === 'function';
+}
+
+/**
+ * A SpanProcessor that makes sure no stream span is lost when the process ends: on `shutdown()` (and,
+ * if enabled, on `beforeExit` and SIGTERM/SIGINT) it ends every stream that is still live with
+ * outcome `interrupted` and the progress so far (chunks, bytes, time to first chunk), then flushes
+ * and shuts down its delegate. Every span is passed through to the delegate unchanged.
+ *
+ * @example
+ * ```ts
+ * import { NodeSDK } from '@opentelemetry/sdk-node';
+ * import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+ * import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+ * import { midstreamInstrumentations, StreamSpanProcessor } from 'midstream';
+ *
+ * new NodeSDK({
+ *   instrumentations: [...midstreamInstrumentations()],
+ *   spanProcessors: [new StreamSpanProcessor(new BatchSpanProcessor(new OTLPTraceExporter()))],
+ * }).start();
+ * ```
+ */
+export class StreamSpanProcessor implements SpanProcessor {
+  private readonly delegate: SpanProcessor;
+  private shutdownOnce: Promise<void> | undefined;
+  private endedSinceFlush = 0;
+  private readonly removeHooks: (() => void)[] = [];
+
+  /** @param delegateOrOptions a SpanProcessor to wrap, or {@link StreamSpanProcessorOptions}. */
+  constructor(delegateOrOptions: SpanProcessor | StreamSpanProcessorOptions = {}) {
+    const options: StreamSpanProcessorOptions = isSpanProcessor(delegateOrOptions) ? { delegate: delegateOrOptions } : delegateOrOptions;
+    if (options.delegate !== undefined) this.delegate = options.delegate;
+    else if (options.exporter !== undefined) this.delegate = new BatchSpanProcessor(options.exporter);
+    else throw new TypeError('StreamSpanProcessor needs a delegate SpanProcessor or an exporter');
+
+    const flush = safeFlush('processor.exitFlush', () => this.endLiveAndFlush());
+    if (options.flushOnBeforeExit !== false) {
+      this.removeHooks.push(flushOnBeforeExit(flush, () => this.endedSinceFlush > 0));
+    }
+    if (options.installSignalHandlers === true) {
+      this.removeHooks.push(observeExitSignals(flush, options.signalFlushTimeoutMs ?? 2000));
+    }
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    this.delegate.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    this.endedSinceFlush++;
+    this.delegate.onEnd(span);
+  }
+
+  /** Exports what the delegate holds; live streams stay live. */
+  forceFlush(): Promise<void> {
+    this.endedSinceFlush = 0;
+    return this.delegate.forceFlush();
+  }
+
+  /**
+   * Ends every live stream with outcome `interrupted`, then flushes and shuts down the delegate.
+   * Idempotent: later calls return the first call's promise.
+   */
+  shutdown(): Promise<void> {
+    if (this.shutdownOnce === undefined) {
+      for (const remove of this.removeHooks.splice(0)) remove();
+      processState().live.endAll('shutdown');
+      this.shutdownOnce = this.delegate.forceFlush().then(() => this.delegate.shutdown());
+    }
+    return this.shutdownOnce;
+  }
+
+  private async endLiveAndFlush(): Promise<void> {
+    processState().live.endAll('shutdown');
+    if (this.shutdownOnce !== undefined) return this.shutdownOnce;
+    await this.forceFlush();
+  }
+}
