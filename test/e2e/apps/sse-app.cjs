@@ -1,0 +1,42 @@
+// CommonJS app for the e2e tests, run as `node --require midstream/register sse-app.cjs`.
+// Streams SSE_URL with fetch (CLIENT=fetch, default) or node:http (CLIENT=http) and prints one line per
+// chunk read (`events N`: SSE events received so far), so the test knows when the stream is live. Env switches:
+//   OWN_SIGTERM=1   the app has its own SIGTERM handler: prints `app-sigterm`, exits with status 7
+//   START_AGAIN=1   the app also calls startMidstream() itself (must be refused)
+//   PRINT_OPTIONS=1 prints midstream's resolved process options as `options {json}`
+const http = require('node:http');
+
+if (process.env.START_AGAIN === '1') require('midstream').startMidstream();
+if (process.env.OWN_SIGTERM === '1') {
+  process.on('SIGTERM', () => {
+    console.log('app-sigterm');
+    setTimeout(() => process.exit(7), 300);
+  });
+}
+if (process.env.PRINT_OPTIONS === '1') {
+  console.log(`options ${JSON.stringify(globalThis[Symbol.for('midstream.state.v1')].options)}`);
+}
+
+async function viaFetch(url) {
+  const res = await fetch(url);
+  let n = 0;
+  for await (const chunk of res.body) console.log(`events ${(n += countEvents(chunk))}`);
+  console.log('done');
+}
+
+function viaHttp(url) {
+  http.get(url, (res) => {
+    let n = 0;
+    res.on('data', (chunk) => console.log(`events ${(n += countEvents(chunk))}`));
+    res.on('end', () => console.log('done'));
+  });
+}
+
+/** SSE events in a chunk (the test server writes one event per write, never split). */
+function countEvents(chunk) {
+  return Buffer.from(chunk).toString('utf8').split('\n\n').length - 1;
+}
+
+const url = process.env.SSE_URL;
+if (process.env.CLIENT === 'http') viaHttp(url);
+else void viaFetch(url);

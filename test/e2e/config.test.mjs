@@ -1,0 +1,110 @@
+// Configuration through the environment under `--require midstream/register`: malformed values,
+// a second start, exporter selection.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startOtlpReceiver } from '../support/otlp-receiver.mjs';
+import { startSseServer } from '../support/sse-server.mjs';
+import { APP_CJS, runApp } from './harness.mjs';
+
+const EVENTS = ['one', 'two', 'three'].map((data) => ({ data }));
+
+async function setUp(t, fault = 'none') {
+  const receiver = await startOtlpReceiver();
+  t.after(() => receiver.close());
+  const server = await startSseServer({ events: EVENTS, fault });
+  t.after(() => server.close());
+  return { receiver, url: server.url('/events') };
+}
+
+const streamsOf = (receiver, url) => receiver.spans.filter((s) => s.attributes['url.full'] === url);
+
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+describe('configuration of midstream/register', () => {
+  it('reports a malformed MIDSTREAM_STALL_THRESHOLD_MS once on stderr by default and uses the default', async (t) => {
+    const { receiver, url } = await setUp(t);
+    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+      SSE_URL: url,
+      PRINT_OPTIONS: '1',
+      MIDSTREAM_STALL_THRESHOLD_MS: 'abc',
+      ...receiver.env,
+    });
+    const { code } = await app.exited;
+    assert.equal(code, 0);
+    const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines.length, 1, app.stderr());
+    assert.match(lines[0], /MIDSTREAM_STALL_THRESHOLD_MS=abc .*default 5000/);
+    const options = JSON.parse(/^options (.*)$/m.exec(app.stdout())[1]);
+    assert.equal(options.stallThresholdMs, 5000);
+    assert.equal(streamsOf(receiver, url)[0]?.attributes['midstream.outcome'], 'completed', 'telemetry still works');
+  });
+
+  it('applies well-formed MIDSTREAM_* options and keeps quiet with OTEL_LOG_LEVEL=none', async (t) => {
+    const { receiver, url } = await setUp(t);
+    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+      SSE_URL: url,
+      PRINT_OPTIONS: '1',
+      MIDSTREAM_STALL_THRESHOLD_MS: '250',
+      MIDSTREAM_IDLE_TIMEOUT_MS: 'nope',
+      OTEL_LOG_LEVEL: 'none',
+      ...receiver.env,
+    });
+    await app.exited;
+    const options = JSON.parse(/^options (.*)$/m.exec(app.stdout())[1]);
+    assert.equal(options.stallThresholdMs, 250);
+    assert.equal(options.idleTimeoutMs, 0);
+    assert.equal(app.stderr(), '');
+  });
+
+  it('refuses a second start by the app with one diagnostic and counts the stream once', async (t) => {
+    const { receiver, url } = await setUp(t);
+    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], { SSE_URL: url, START_AGAIN: '1', ...receiver.env });
+    const { code } = await app.exited;
+    assert.equal(code, 0, app.stderr());
+    const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines.length, 1, app.stderr());
+    assert.match(lines[0], /already started/);
+    assert.equal(streamsOf(receiver, url).length, 1);
+    const outcomes = receiver.metrics.filter((m) => m.name === 'midstream.stream.outcomes').flatMap((m) => m.dataPoints);
+    assert.equal(outcomes.reduce((n, p) => n + p.value, 0), 1);
+  });
+
+  it('exports nothing with OTEL_TRACES_EXPORTER=none and OTEL_METRICS_EXPORTER=none', async (t) => {
+    const { receiver, url } = await setUp(t);
+    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+      SSE_URL: url,
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
+      ...receiver.env,
+    });
+    const { code } = await app.exited;
+    assert.equal(code, 0, app.stderr());
+    assert.match(app.stdout(), /^done$/m);
+    assert.deepEqual(receiver.requests, { traces: 0, metrics: 0 });
+  });
+
+  it('serves midstream metrics for Prometheus with OTEL_METRICS_EXPORTER=prometheus', async (t) => {
+    const { receiver, url } = await setUp(t, 'hold-after:2');
+    const port = await freePort();
+    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+      SSE_URL: url,
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      ...receiver.env,
+    });
+    await app.waitForLine(/^events 2$/);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(text, /^midstream_stream_active\{[^}]*midstream_source="fetch"[^}]*\} 1$/m);
+    app.child.kill('SIGTERM');
+    assert.equal((await app.exited).signal, 'SIGTERM');
+    assert.equal(receiver.requests.metrics, 0, 'no OTLP metrics when Prometheus is chosen');
+  });
+});

@@ -1,0 +1,22 @@
+// The package's main entry through its exports map: `import ... from 'midstream'` (ESM door,
+// dist/index.mjs) and `require('midstream')` give the same objects (one copy of midstream).
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import * as esm from 'midstream';
+import { trackStream, StreamSpanProcessor, midstreamInstrumentations, startMidstream } from 'midstream';
+
+const cjs = createRequire(import.meta.url)('midstream');
+
+it('exposes the same objects to import and require', () => {
+  assert.equal(trackStream, cjs.trackStream);
+  assert.equal(StreamSpanProcessor, cjs.StreamSpanProcessor);
+  assert.equal(midstreamInstrumentations, cjs.midstreamInstrumentations);
+  assert.equal(startMidstream, cjs.startMidstream);
+});
+
+it('re-exports every public name of the CommonJS entry in the ESM door', () => {
+  const names = (o) => Object.keys(o).filter((k) => k !== 'default' && k !== '__esModule').sort();
+  assert.deepEqual(names(esm), names(cjs));
+  for (const name of names(cjs)) assert.equal(esm[name], cjs[name], name);
+});

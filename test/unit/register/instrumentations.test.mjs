@@ -1,0 +1,55 @@
+// midstreamInstrumentations(): which instrumentations are built, from options and MIDSTREAM_* variables.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { midstreamInstrumentations } from 'midstream';
+
+const names = (list) => list.map((i) => i.instrumentationName.replace('midstream/', ''));
+
+function withEnv(t, vars) {
+  const saved = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  t.after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+}
+
+function disableAll(list) {
+  for (const i of list) i.disable();
+}
+
+it('builds every instrumentation by default', () => {
+  const list = midstreamInstrumentations();
+  disableAll(list);
+  assert.deepEqual(names(list), ['fetch', 'http-client', 'http-server', 'openai', 'anthropic', 'groq']);
+});
+
+it('builds only the instrumentations named in options, ahead of MIDSTREAM_INSTRUMENTATIONS', (t) => {
+  withEnv(t, { MIDSTREAM_INSTRUMENTATIONS: 'openai' });
+  const list = midstreamInstrumentations({ instrumentations: ['fetch', 'http-server'] });
+  disableAll(list);
+  assert.deepEqual(names(list), ['fetch', 'http-server']);
+});
+
+it('reads MIDSTREAM_INSTRUMENTATIONS and MIDSTREAM_DISABLED_INSTRUMENTATIONS', (t) => {
+  withEnv(t, { MIDSTREAM_INSTRUMENTATIONS: 'fetch, http-client,openai', MIDSTREAM_DISABLED_INSTRUMENTATIONS: 'http-client' });
+  const list = midstreamInstrumentations();
+  disableAll(list);
+  assert.deepEqual(names(list), ['fetch', 'openai']);
+});
+
+it('reports an unknown instrumentation name once and builds the known ones', (t) => {
+  const messages = [];
+  diag.setLogger({ warn: (m) => messages.push(m), error() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+  t.after(() => diag.disable());
+  const list = midstreamInstrumentations({ instrumentations: ['fetch', 'fecth'] });
+  disableAll(list);
+  assert.deepEqual(names(list), ['fetch']);
+  assert.equal(messages.filter((m) => m.includes('"fecth"')).length, 1);
+});
