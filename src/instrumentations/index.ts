@@ -2,7 +2,13 @@ import { diag } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { guarded } from '../core/guard';
 import { processState } from '../core/process-state';
-import { isInstrumentationEnabled, readOptionsFromEnv, resolveOptions, type InstrumentationName, type MidstreamOptions } from '../options';
+import {
+  isInstrumentationEnabled,
+  readOptionsFromEnv,
+  resolveOptions,
+  type InstrumentationName,
+  type MidstreamOptions,
+} from '../options';
 import { AnthropicInstrumentation } from './anthropic';
 import { FetchInstrumentation, type FetchInstrumentationConfig } from './fetch';
 import { GroqInstrumentation } from './groq';

@@ -1,5 +1,11 @@
 import type { Context } from '@opentelemetry/api';
-import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { processState } from '../core/process-state';
 import { flushOnBeforeExit, observeExitSignals, safeFlush } from './exit-hooks';
 
@@ -31,7 +37,12 @@ export interface StreamSpanProcessorOptions {
 }
 
 function isSpanProcessor(x: unknown): x is SpanProcessor {
-  return typeof x === 'object' && x !== null && typeof (x as SpanProcessor).onEnd === 'function' && typeof (x as SpanProcessor).shutdown === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as SpanProcessor).onEnd === 'function' &&
+    typeof (x as SpanProcessor).shutdown === 'function'
+  );
 }
 
 /**
@@ -61,7 +72,9 @@ export class StreamSpanProcessor implements SpanProcessor {
 
   /** @param delegateOrOptions a SpanProcessor to wrap, or {@link StreamSpanProcessorOptions}. */
   constructor(delegateOrOptions: SpanProcessor | StreamSpanProcessorOptions = {}) {
-    const options: StreamSpanProcessorOptions = isSpanProcessor(delegateOrOptions) ? { delegate: delegateOrOptions } : delegateOrOptions;
+    const options: StreamSpanProcessorOptions = isSpanProcessor(delegateOrOptions)
+      ? { delegate: delegateOrOptions }
+      : delegateOrOptions;
     if (options.delegate !== undefined) this.delegate = options.delegate;
     else if (options.exporter !== undefined) this.delegate = new BatchSpanProcessor(options.exporter);
     else throw new TypeError('StreamSpanProcessor needs a delegate SpanProcessor or an exporter');

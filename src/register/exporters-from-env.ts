@@ -59,11 +59,19 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv): SpanProcessor[] {
  */
 export function metricReadersFromEnv(env: NodeJS.ProcessEnv): MetricReader[] {
   const exportIntervalMillis = positiveInt('OTEL_METRIC_EXPORT_INTERVAL', env.OTEL_METRIC_EXPORT_INTERVAL, 60_000);
-  const exportTimeoutMillis = Math.min(exportIntervalMillis, positiveInt('OTEL_METRIC_EXPORT_TIMEOUT', env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000));
+  const exportTimeoutMillis = Math.min(
+    exportIntervalMillis,
+    positiveInt('OTEL_METRIC_EXPORT_TIMEOUT', env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000),
+  );
   return exporterNames('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, ['otlp', 'prometheus', 'console']).map((name) => {
     // exporter-prometheus may bring its own nested copy of sdk-metrics; the reader contract is the same.
     if (name === 'prometheus') return new PrometheusExporter() as unknown as MetricReader;
-    if (name === 'console') return new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis, exportTimeoutMillis });
+    if (name === 'console')
+      return new PeriodicExportingMetricReader({
+        exporter: new ConsoleMetricExporter(),
+        exportIntervalMillis,
+        exportTimeoutMillis,
+      });
     warnOnProtocol(env, 'METRICS');
     return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, exportTimeoutMillis });
   });

@@ -31,7 +31,9 @@ if (isMainThread && typeof nodeModule.register === 'function') {
     process.emitWarning(`midstream: could not register the ESM loader hook; ESM imports are not patched (${String(error)})`);
   }
 } else if (isMainThread) {
-  process.emitWarning('midstream: this Node.js has no module.register(); ESM imports are not patched (Node >= 18.19 / 20.6 needed)');
+  process.emitWarning(
+    'midstream: this Node.js has no module.register(); ESM imports are not patched (Node >= 18.19 / 20.6 needed)',
+  );
 }
 
 const { processState } = require('../core/process-state.js') as typeof import('../core/process-state.js');

@@ -1,4 +1,12 @@
-import { diag, DiagConsoleLogger, DiagLogLevel, metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import {
+  diag,
+  DiagConsoleLogger,
+  DiagLogLevel,
+  metrics,
+  trace,
+  type MeterProvider,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
@@ -53,7 +61,10 @@ function registeredOtelGlobal(type: 'trace' | 'metrics' | 'diag'): boolean {
 function setUpDiag(env: NodeJS.ProcessEnv): void {
   const value = env.OTEL_LOG_LEVEL?.trim();
   if (value !== undefined && value !== '') {
-    diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(value) ?? DiagLogLevel.INFO, suppressOverrideMessage: true });
+    diag.setLogger(new DiagConsoleLogger(), {
+      logLevel: diagLogLevelFromString(value) ?? DiagLogLevel.INFO,
+      suppressOverrideMessage: true,
+    });
   } else if (!registeredOtelGlobal('diag')) {
     diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
@@ -97,13 +108,23 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   const existing = globals[HANDLE_KEY] as MidstreamHandle | undefined;
   if (state.started || existing !== undefined) {
     diag.warn('midstream: already started in this process; this second start is ignored (nothing is patched twice)');
-    return existing ?? { shutdown: () => Promise.resolve(), tracerProvider: trace.getTracerProvider(), meterProvider: metrics.getMeterProvider() };
+    return (
+      existing ?? {
+        shutdown: () => Promise.resolve(),
+        tracerProvider: trace.getTracerProvider(),
+        meterProvider: metrics.getMeterProvider(),
+      }
+    );
   }
   state.started = true;
   setUpDiag(env);
   if (isTrue(env.OTEL_SDK_DISABLED)) {
     diag.info('midstream: OTEL_SDK_DISABLED=true; midstream does not start');
-    const handle: MidstreamHandle = { shutdown: () => Promise.resolve(), tracerProvider: trace.getTracerProvider(), meterProvider: metrics.getMeterProvider() };
+    const handle: MidstreamHandle = {
+      shutdown: () => Promise.resolve(),
+      tracerProvider: trace.getTracerProvider(),
+      meterProvider: metrics.getMeterProvider(),
+    };
     globals[HANDLE_KEY] = handle;
     return handle;
   }
@@ -115,7 +136,8 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
     diag.info('midstream: a global TracerProvider is already registered; midstream reports to it and does not replace it');
   } else {
     const [first, ...rest] = spanProcessorsFromEnv(env);
-    const spanProcessors = first === undefined ? [] : [new StreamSpanProcessor({ delegate: first, flushOnBeforeExit: false }), ...rest];
+    const spanProcessors =
+      first === undefined ? [] : [new StreamSpanProcessor({ delegate: first, flushOnBeforeExit: false }), ...rest];
     ownTracerProvider = new NodeTracerProvider({ resource, spanProcessors });
     ownTracerProvider.register();
   }
@@ -145,7 +167,8 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
     await flushAll();
   });
   const removeHooks = [flushOnBeforeExit(exitFlush, () => false)];
-  if (options.installSignalHandlers !== false) removeHooks.push(observeExitSignals(exitFlush, options.signalFlushTimeoutMs ?? 2000));
+  if (options.installSignalHandlers !== false)
+    removeHooks.push(observeExitSignals(exitFlush, options.signalFlushTimeoutMs ?? 2000));
 
   let shutdownOnce: Promise<void> | undefined;
   const handle: MidstreamHandle = {
