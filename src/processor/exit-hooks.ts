@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { guarded, reportOnce } from '../core/guard';
 
@@ -38,6 +39,8 @@ const EXIT_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * Returns a function that removes the listeners.
  */
 export function observeExitSignals(flush: ExitFlush, timeoutMs: number): () => void {
+  // Signals are delivered to the main thread only; a worker has nothing to observe.
+  if (!isMainThread) return () => undefined;
   const listeners = new Map<NodeJS.Signals, () => void>();
   let flushing = false;
 
@@ -69,7 +72,9 @@ export function observeExitSignals(flush: ExitFlush, timeoutMs: number): () => v
       });
     };
     listeners.set(signal, onSignal);
-    process.on(signal, onSignal);
+    // First in line: we see every app listener (a `once` one removes itself before it runs) and end
+    // the live streams before the app starts its own shutdown.
+    process.prependListener(signal, onSignal);
   }
 
   function remove(): void {

@@ -82,3 +82,21 @@ describe('--require midstream/register (CommonJS app)', () => {
     assert.equal(app.child.signalCode, null);
   });
 });
+
+describe('startMidstream() called by the app after its own SIGTERM handler', () => {
+  it('still leaves the exit to the app handler registered earlier with process.once', async (t) => {
+    const { receiver, url } = await setUp(t, 'hold-after:3');
+    const script = [
+      `process.once('SIGTERM', () => { console.log('app-sigterm'); setTimeout(() => process.exit(9), 300); });`,
+      `require('midstream').startMidstream();`,
+      `require(${JSON.stringify(APP_CJS)});`,
+    ].join('\n');
+    const app = runApp(t, ['-e', script], { SSE_URL: url, ...receiver.env });
+    await app.waitForLine(/^events 3$/);
+    app.child.kill('SIGTERM');
+    const { code, signal } = await app.exited;
+    assert.match(app.stdout(), /^app-sigterm$/m);
+    assert.deepEqual({ code, signal }, { code: 9, signal: null });
+    assert.equal(receiver.spans.find(isStream(url))?.attributes['midstream.outcome'], 'interrupted');
+  });
+});
