@@ -34,12 +34,6 @@ export const PANELS = [
       'Chunks per second that reached the app in streams that then failed: partial answers the user saw and that were likely retried (paid twice). Token usage is only known when the provider reports it at the end, so cut streams show here and not in token usage.',
     targets: [{ expr: sumRate(PM, sel(M.chunks, 'sum', FL, O.failed), RI), legend: LEGEND }],
   },
-  {
-    title: 'Bytes received by failed streams',
-    unit: 'Bps',
-    description: 'Body bytes per second of LLM streams that did not complete (deliberate stops excluded): the wire-level size of the lost output.',
-    targets: [{ expr: sumRate(PM, sel(M.bytes, 'total', FL, O.failed), RI), legend: LEGEND }],
-  },
   { row: 'Latency per provider and model' },
   {
     title: 'Time to first chunk p95 (GenAI)',
