@@ -108,3 +108,22 @@ describe('configuration of midstream/register', () => {
     assert.equal(receiver.requests.metrics, 0, 'no OTLP metrics when Prometheus is chosen');
   });
 });
+
+describe('startMidstream() in an app that registered its own TracerProvider', () => {
+  it('reports to the app provider instead of replacing it', async (t) => {
+    const { receiver, url } = await setUp(t);
+    const script = `
+      const { trace } = require('@opentelemetry/api');
+      const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+      const exporter = new InMemorySpanExporter();
+      trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+      require('midstream').startMidstream();
+      process.on('exit', () => console.log('app-spans ' + JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes['midstream.outcome']))));
+      require(${JSON.stringify(APP_CJS)});`;
+    const app = runApp(t, ['-e', script], { SSE_URL: url, ...receiver.env });
+    const { code } = await app.exited;
+    assert.equal(code, 0, app.stderr());
+    assert.match(app.stdout(), /^app-spans \["completed"\]$/m);
+    assert.equal(receiver.requests.traces, 0, 'midstream created no exporter of its own for traces');
+  });
+});
