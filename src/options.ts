@@ -1,5 +1,9 @@
 import { diag } from '@opentelemetry/api';
 
+function show(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? typeof value);
+}
+
 /** Names of midstream's instrumentations, for {@link MidstreamOptions.instrumentations}. */
 export type InstrumentationName = 'fetch' | 'http-client' | 'http-server' | (string & {});
 
@@ -59,24 +63,24 @@ function nonNegativeNumber(name: string, value: unknown, fallback: number): numb
   if (value === undefined) return fallback;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return n;
-  diag.warn(`midstream: ${name}=${String(value)} is not a non-negative number; using the default ${fallback}`);
+  diag.warn(`midstream: ${name}=${show(value)} is not a non-negative number; using the default ${fallback}`);
   return fallback;
 }
 
 function booleanValue(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
-  const v = String(value).trim().toLowerCase();
+  const v = show(value).trim().toLowerCase();
   if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
   if (v === 'false' || v === '0' || v === 'no' || v === 'off' || v === '') return false;
-  diag.warn(`midstream: ${name}=${String(value)} is not a boolean (true/false); using the default ${fallback}`);
+  diag.warn(`midstream: ${name}=${show(value)} is not a boolean (true/false); using the default ${fallback}`);
   return fallback;
 }
 
 function nameList(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.map(String);
-  return String(value)
+  return show(value)
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
@@ -100,7 +104,11 @@ export function resolveOptions(input: MidstreamOptions | undefined, base: Resolv
 /** Reads `MIDSTREAM_*` variables. Malformed values get one diagnostic each and the default. */
 export function readOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   return Object.freeze({
-    stallThresholdMs: nonNegativeNumber('MIDSTREAM_STALL_THRESHOLD_MS', env.MIDSTREAM_STALL_THRESHOLD_MS, DEFAULT_OPTIONS.stallThresholdMs),
+    stallThresholdMs: nonNegativeNumber(
+      'MIDSTREAM_STALL_THRESHOLD_MS',
+      env.MIDSTREAM_STALL_THRESHOLD_MS,
+      DEFAULT_OPTIONS.stallThresholdMs,
+    ),
     idleTimeoutMs: nonNegativeNumber('MIDSTREAM_IDLE_TIMEOUT_MS', env.MIDSTREAM_IDLE_TIMEOUT_MS, DEFAULT_OPTIONS.idleTimeoutMs),
     captureContent: booleanValue('MIDSTREAM_CAPTURE_CONTENT', env.MIDSTREAM_CAPTURE_CONTENT, DEFAULT_OPTIONS.captureContent),
     captureContentMaxBytes: nonNegativeNumber(

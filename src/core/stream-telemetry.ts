@@ -40,8 +40,16 @@ export class StreamTelemetry {
   constructor(meter: Meter) {
     const seconds = (name: string, description: string, buckets: readonly number[]): Histogram =>
       meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...buckets] } });
-    this.duration = seconds(sc.METRIC_MIDSTREAM_STREAM_DURATION, 'Duration of a stream, from request to its end', sc.DURATION_BUCKETS_S);
-    this.ttfc = seconds(sc.METRIC_MIDSTREAM_STREAM_TIME_TO_FIRST_CHUNK, 'Time from request to the first chunk', sc.DURATION_BUCKETS_S);
+    this.duration = seconds(
+      sc.METRIC_MIDSTREAM_STREAM_DURATION,
+      'Duration of a stream, from request to its end',
+      sc.DURATION_BUCKETS_S,
+    );
+    this.ttfc = seconds(
+      sc.METRIC_MIDSTREAM_STREAM_TIME_TO_FIRST_CHUNK,
+      'Time from request to the first chunk',
+      sc.DURATION_BUCKETS_S,
+    );
     this.chunkGap = seconds(sc.METRIC_MIDSTREAM_STREAM_CHUNK_GAP, 'Gap between consecutive chunks of a stream', sc.GAP_BUCKETS_S);
     this.chunks = meter.createHistogram(sc.METRIC_MIDSTREAM_STREAM_CHUNKS, {
       unit: '{chunk}',
@@ -57,7 +65,10 @@ export class StreamTelemetry {
       unit: '{stall}',
       description: 'Gaps between chunks longer than the stall threshold',
     });
-    this.active = meter.createUpDownCounter(sc.METRIC_MIDSTREAM_STREAM_ACTIVE, { unit: '{stream}', description: 'Streams in flight' });
+    this.active = meter.createUpDownCounter(sc.METRIC_MIDSTREAM_STREAM_ACTIVE, {
+      unit: '{stream}',
+      description: 'Streams in flight',
+    });
     this.genAiDuration = seconds(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 'GenAI operation duration', sc.DURATION_BUCKETS_S);
     this.genAiTtfc = seconds(
       sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
@@ -128,7 +139,8 @@ export class StreamTelemetry {
       const f = t.facts;
       if (f.responseModel !== undefined) a[sc.ATTR_GEN_AI_RESPONSE_MODEL] = f.responseModel;
       if (f.responseId !== undefined) a[sc.ATTR_GEN_AI_RESPONSE_ID] = f.responseId;
-      if (f.finishReasons !== undefined && f.finishReasons.length > 0) a[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = f.finishReasons;
+      if (f.finishReasons !== undefined && f.finishReasons.length > 0)
+        a[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = f.finishReasons;
       if (f.inputTokens !== undefined) a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = f.inputTokens;
       if (f.outputTokens !== undefined) a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = f.outputTokens;
       if (t.capturedOutput !== undefined) {
@@ -143,7 +155,11 @@ export class StreamTelemetry {
     for (const s of t.stalls) {
       span.addEvent(
         sc.EVENT_MIDSTREAM_STALL,
-        { [sc.ATTR_MIDSTREAM_STALL_GAP]: s.gap, [sc.ATTR_MIDSTREAM_CHUNK_INDEX]: s.chunkIndex, [sc.ATTR_MIDSTREAM_STALL_ONGOING]: s.ongoing },
+        {
+          [sc.ATTR_MIDSTREAM_STALL_GAP]: s.gap,
+          [sc.ATTR_MIDSTREAM_CHUNK_INDEX]: s.chunkIndex,
+          [sc.ATTR_MIDSTREAM_STALL_ONGOING]: s.ongoing,
+        },
         toEpochMillis(s.startedAt),
       );
     }
@@ -154,7 +170,8 @@ export class StreamTelemetry {
       return p;
     };
     if (outcome === 'truncated') span.addEvent(sc.EVENT_MIDSTREAM_TRUNCATED, progress(), toEpochMillis(t.endedAt));
-    if (outcome === 'client_disconnected') span.addEvent(sc.EVENT_MIDSTREAM_CLIENT_DISCONNECTED, progress(), toEpochMillis(t.endedAt));
+    if (outcome === 'client_disconnected')
+      span.addEvent(sc.EVENT_MIDSTREAM_CLIENT_DISCONNECTED, progress(), toEpochMillis(t.endedAt));
 
     if (error instanceof Error && !isDeliberate(outcome)) span.recordException(error);
     if (errorType !== undefined) {
@@ -192,8 +209,10 @@ export class StreamTelemetry {
     t.gaps.forEachBucket((mean, count) => {
       for (let i = 0; i < count; i++) this.genAiTimePerChunk.record(mean, g);
     });
-    if (t.facts.inputTokens !== undefined) this.genAiTokens.record(t.facts.inputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
-    if (t.facts.outputTokens !== undefined) this.genAiTokens.record(t.facts.outputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
+    if (t.facts.inputTokens !== undefined)
+      this.genAiTokens.record(t.facts.inputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
+    if (t.facts.outputTokens !== undefined)
+      this.genAiTokens.record(t.facts.outputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
   }
 }
 

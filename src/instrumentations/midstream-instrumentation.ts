@@ -1,5 +1,9 @@
 import { context as apiContext, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { InstrumentationBase, type InstrumentationConfig, type InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import {
+  InstrumentationBase,
+  type InstrumentationConfig,
+  type InstrumentationModuleDefinition,
+} from '@opentelemetry/instrumentation';
 import { toEpochMillis } from '../core/clock';
 import { guarded } from '../core/guard';
 import { processState } from '../core/process-state';
@@ -29,7 +33,9 @@ export interface StartStreamInit {
  * Base of every midstream instrumentation: the OTel InstrumentationBase plus a lazily built
  * StreamTelemetry on this instrumentation's meter, and one way to start a tracked stream.
  */
-export abstract class MidstreamInstrumentation<C extends InstrumentationConfig = InstrumentationConfig> extends InstrumentationBase<C> {
+export abstract class MidstreamInstrumentation<
+  C extends InstrumentationConfig = InstrumentationConfig,
+> extends InstrumentationBase<C> {
   private streamTelemetry: StreamTelemetry | undefined;
 
   constructor(name: string, config: C) {

@@ -62,7 +62,10 @@ function isReadableStream(x: unknown): x is ReadableStream {
  */
 export function trackStream<T>(stream: ReadableStream<T>, options?: TrackStreamOptions<T>): ReadableStream<T>;
 export function trackStream<T>(stream: AsyncIterable<T>, options?: TrackStreamOptions<T>): AsyncIterable<T>;
-export function trackStream<T>(stream: AsyncIterable<T> | ReadableStream<T>, options: TrackStreamOptions<T> = {}): AsyncIterable<T> | ReadableStream<T> {
+export function trackStream<T>(
+  stream: AsyncIterable<T> | ReadableStream<T>,
+  options: TrackStreamOptions<T> = {},
+): AsyncIterable<T> | ReadableStream<T> {
   const tracked = guarded('manual.trackStream', () => {
     const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(PACKAGE_NAME, VERSION);
     const telemetry = telemetryFor(options.meterProvider ?? metrics.getMeterProvider());
@@ -71,7 +74,11 @@ export function trackStream<T>(stream: AsyncIterable<T> | ReadableStream<T>, opt
     const readable = isReadableStream(stream);
     const objects = !readable || options.isTerminal !== undefined || options.isError !== undefined;
     const protocol: StreamProtocol = objects && !rule ? 'objects' : byteProtocol;
-    const span = tracer.startSpan(options.name ?? 'stream', { kind: SpanKind.CLIENT, attributes: options.attributes }, context.active());
+    const span = tracer.startSpan(
+      options.name ?? 'stream',
+      { kind: SpanKind.CLIENT, attributes: options.attributes },
+      context.active(),
+    );
     const tracker = new StreamTracker(telemetry, {
       span,
       ownsSpan: true,
@@ -89,9 +96,14 @@ export function trackStream<T>(stream: AsyncIterable<T> | ReadableStream<T>, opt
     };
     if (!readable) return trackAsyncIterable(stream, tracker, readItem, { isAborted });
     if (protocol === 'objects') {
-      return trackReadableStream(stream as unknown as ReadableStream<Uint8Array>, tracker, readItem as unknown as (c: Uint8Array) => void, {
-        isAborted,
-      }) as unknown as ReadableStream<T>;
+      return trackReadableStream(
+        stream as unknown as ReadableStream<Uint8Array>,
+        tracker,
+        readItem as unknown as (c: Uint8Array) => void,
+        {
+          isAborted,
+        },
+      ) as unknown as ReadableStream<T>;
     }
     const wire = createWireReader(tracker, protocol, rule);
     return trackReadableStream(stream as unknown as ReadableStream<Uint8Array>, tracker, (c) => wire.push(c), {

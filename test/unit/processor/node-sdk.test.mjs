@@ -32,13 +32,16 @@ it('works inside a NodeSDK: completed streams export, live ones end as interrupt
     ['midstream/fetch'],
   );
   assert.equal(processState().options.stallThresholdMs, 1234, 'options reach the process-wide state');
-  const sdk = new NodeSDK({ instrumentations, spanProcessors: [new StreamSpanProcessor(new SimpleSpanProcessor(exporter))] });
+  const processor = new StreamSpanProcessor(new SimpleSpanProcessor(exporter));
+  const sdk = new NodeSDK({ instrumentations, spanProcessors: [processor] });
   sdk.start();
   let shutDown = false;
   t.after(() => (shutDown ? undefined : sdk.shutdown()));
 
   const done = await fetch(server.url('/done'));
   assert.equal(await done.text(), 'data: a\n\ndata: b\n\ndata: c\n\n');
+  // NodeSDK's resource detectors are async: SimpleSpanProcessor exports once they settle.
+  await processor.forceFlush();
   const completed = exporter.spans.find((s) => s.attributes['url.full'] === server.url('/done'));
   assert.equal(completed?.attributes['midstream.outcome'], 'completed');
 
