@@ -14,3 +14,36 @@ export function markSdkStream(ctx: Context): Context {
 export function isSdkStream(ctx: Context): boolean {
   return ctx.getValue(SDK_STREAM_KEY) === true;
 }
+
+/** Transport trackers by the response object they observe; process-wide so two copies agree. */
+const TRANSPORT_KEY = Symbol.for('midstream.transport-streams.v1');
+type Demotable = { stopRecordingMetrics(): void };
+
+function transportStreams(): WeakMap<object, Demotable> {
+  const g = globalThis as unknown as Record<symbol, WeakMap<object, Demotable> | undefined>;
+  let map = g[TRANSPORT_KEY];
+  if (map === undefined) {
+    map = new WeakMap();
+    Object.defineProperty(globalThis, TRANSPORT_KEY, { value: map, enumerable: false, configurable: true });
+  }
+  return map;
+}
+
+/** A transport adapter (fetch) registers the tracker of a streaming response. */
+export function registerTransportStream(response: object, tracker: Demotable): void {
+  transportStreams().set(response, tracker);
+}
+
+/**
+ * An SDK adapter that took over `response` stops the transport tracker's metrics. This does not
+ * depend on context propagation, which needs a registered context manager: without one the
+ * context mark of {@link markSdkStream} never reaches the fetch call and the stream would be counted twice.
+ */
+export function claimTransportStream(response: unknown): void {
+  if (response === null || typeof response !== 'object') return;
+  const map = transportStreams();
+  const tracker = map.get(response);
+  if (tracker === undefined) return;
+  map.delete(response);
+  tracker.stopRecordingMetrics();
+}

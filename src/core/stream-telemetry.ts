@@ -95,6 +95,14 @@ export class StreamTelemetry {
     this.active.add(1, attrs);
   }
 
+  /** The stream is counted by another layer after all: undo the `active` +1. */
+  retracted(t: StreamTracker): void {
+    const attrs = this.activeAttributes.get(t);
+    if (attrs === undefined) return;
+    this.activeAttributes.delete(t);
+    this.active.add(-1, attrs);
+  }
+
   /** A stall was detected (live, so stall alerts do not wait for the stream to end). */
   stalled(t: StreamTracker): void {
     if (!t.recordMetrics) return;
@@ -186,7 +194,8 @@ export class StreamTelemetry {
     if (errorType !== undefined) withOutcome[sc.ATTR_ERROR_TYPE] = errorType;
     const duration = t.endedAt - t.startTime;
 
-    this.active.add(-1, this.activeAttributes.get(t) ?? base);
+    const activeAttrs = this.activeAttributes.get(t);
+    if (activeAttrs !== undefined) this.active.add(-1, activeAttrs);
     this.outcomes.add(1, withOutcome);
     this.duration.record(duration, withOutcome);
     this.chunks.record(t.chunkCount, withOutcome);

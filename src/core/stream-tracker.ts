@@ -116,6 +116,13 @@ export class StreamTracker implements LiveStream {
     return this.state === LIVE;
   }
 
+  /** Another layer counts this stream: record no metrics, and take back the `active` count. */
+  stopRecordingMetrics(): void {
+    if (!this.recordMetrics || this.state !== LIVE) return;
+    guarded('telemetry.retract', () => this.telemetry.retracted(this));
+    this.recordMetrics = false;
+  }
+
   /** Response headers arrived (2nd step of a request). */
   markHeaders(): void {
     if (this.headersAt < 0) this.headersAt = now();

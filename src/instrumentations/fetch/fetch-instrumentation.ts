@@ -1,7 +1,7 @@
 import { context, diag, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
-import { isSdkStream } from '../../core/layering';
+import { isSdkStream, registerTransportStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import { createWireReader } from '../../core/wire-reader';
 import { providerForHost } from '../../protocols/terminal-rules';
@@ -165,6 +165,7 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
       startTime: call.startTime,
     });
     if (tracker === undefined) return;
+    if (!sdkStream) registerTransportStream(response, tracker);
     tracker.markHeaders();
     const wire = createWireReader(tracker, match.protocol, match.rule);
     const signal = call.signal;

@@ -1,4 +1,5 @@
 import { context, type Attributes, type Span } from '@opentelemetry/api';
+import { claimTransportStream } from '../../core/layering';
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
@@ -166,6 +167,8 @@ export abstract class StainlessInstrumentation extends MidstreamInstrumentation 
     const route = path !== undefined ? this.provider.routeFor(path) : undefined;
     const tracker = this.startTracker(request, route?.operation, route?.requiresTerminal ?? false, response);
     if (tracker === undefined) return;
+    // The fetch layer saw the same response: it keeps its span, this layer counts the stream.
+    claimTransportStream(response);
     tracker.markHeaders();
     const readItem = route?.readItem ?? countItems;
     const signal = (controller as { signal?: AbortSignal } | undefined)?.signal;
