@@ -1,22 +1,12 @@
-import { context, diag, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import { context, diag, type Context } from '@opentelemetry/api';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { isSdkStream, registerTransportStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import { createWireReader } from '../../core/wire-reader';
-import { providerForHost } from '../../protocols/terminal-rules';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
-import {
-  normalizeMethod,
-  operationFor,
-  pathModel,
-  requestFacts,
-  requestModel,
-  requestUrl,
-  sanitizedUrl,
-  type RequestFacts,
-} from './request-facts';
+import { requestFacts, requestModel, requestUrl, type RequestFacts } from './request-facts';
+import { clientStreamInit } from './client-stream-init';
 import { tapResponse } from './response-tap';
 import { matchStream } from './stream-match';
 import type { FetchInstrumentationConfig } from './types';
@@ -125,45 +115,20 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     const match = matchStream(url, response.headers.get('content-type'), this.getConfig());
     if (match === undefined) return;
 
-    const method = normalizeMethod(call.method);
-    const serverPort = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const spanAttributes: Attributes = {
-      [sc.ATTR_URL_FULL]: sanitizedUrl(url),
-      [sc.ATTR_SERVER_PORT]: serverPort,
-    };
-    const metricAttributes: Attributes = {
-      [sc.ATTR_HTTP_REQUEST_METHOD]: method,
-      [sc.ATTR_SERVER_ADDRESS]: url.hostname,
-      [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: response.status,
-    };
-    let spanName = `${match.protocol} ${method} ${url.hostname}`;
     const sdkStream = isSdkStream(call.parentContext);
-    const provider = match.knownHost ? providerForHost(url.host) : undefined;
-    if (match.rule !== undefined && provider !== undefined) {
-      const operation = operationFor(match.rule.name, url.pathname);
-      const model = requestModel(call.body) ?? pathModel(url.pathname);
-      metricAttributes[sc.ATTR_GEN_AI_PROVIDER_NAME] = provider;
-      metricAttributes[sc.ATTR_GEN_AI_OPERATION_NAME] = operation;
-      metricAttributes[sc.ATTR_SERVER_PORT] = serverPort;
-      if (model !== undefined) metricAttributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
-      // Called directly (no SDK span above), this span is the GenAI operation span.
-      if (!sdkStream) spanName = model !== undefined ? `${operation} ${model}` : operation;
-    }
-
-    const tracker = this.startStream({
-      spanName,
-      spanKind: SpanKind.CLIENT,
-      spanAttributes,
-      parentContext: call.parentContext,
-      source: SOURCE,
-      protocol: match.protocol,
-      requiresTerminal: match.rule?.requiresTerminal ?? false,
-      metricAttributes,
-      genAi: provider !== undefined,
-      // An SDK adapter already counts this stream (DESIGN.md: a stream is counted once).
-      recordMetrics: !sdkStream,
-      startTime: call.startTime,
-    });
+    const tracker = this.startStream(
+      clientStreamInit({
+        source: SOURCE,
+        url,
+        method: call.method,
+        statusCode: response.status,
+        match,
+        bodyModel: match.knownHost ? requestModel(call.body) : undefined,
+        sdkStream,
+        parentContext: call.parentContext,
+        startTime: call.startTime,
+      }),
+    );
     if (tracker === undefined) return;
     if (!sdkStream) registerTransportStream(response, tracker);
     tracker.markHeaders();

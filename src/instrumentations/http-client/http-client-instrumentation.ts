@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { context, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
@@ -8,9 +8,7 @@ import { isSdkStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import { trackNodeReadable } from '../../core/track-node-stream';
 import { createWireReader } from '../../core/wire-reader';
-import { providerForHost } from '../../protocols/terminal-rules';
-import * as sc from '../../semconv';
-import { normalizeMethod, operationFor, pathModel, sanitizedUrl } from '../fetch/request-facts';
+import { clientStreamInit } from '../fetch/client-stream-init';
 import { matchStream } from '../fetch/stream-match';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { wrapInChain } from './chain-wrap';
@@ -165,41 +163,18 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
     const match = matchStream(url, contentType ?? null, this.getConfig());
     if (match === undefined) return;
 
-    const method = normalizeMethod(req.method);
-    const serverPort = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    const spanAttributes: Attributes = { [sc.ATTR_URL_FULL]: sanitizedUrl(url), [sc.ATTR_SERVER_PORT]: serverPort };
-    const metricAttributes: Attributes = {
-      [sc.ATTR_HTTP_REQUEST_METHOD]: method,
-      [sc.ATTR_SERVER_ADDRESS]: url.hostname,
-    };
-    if (res.statusCode !== undefined) metricAttributes[sc.ATTR_HTTP_RESPONSE_STATUS_CODE] = res.statusCode;
-    let spanName = `${match.protocol} ${method} ${url.hostname}`;
-    const sdkStream = isSdkStream(call.parentContext);
-    const provider = match.knownHost ? providerForHost(url.host) : undefined;
-    if (match.knownHost && match.rule !== undefined && provider !== undefined) {
-      const operation = operationFor(match.rule.name, url.pathname);
-      const model = pathModel(url.pathname);
-      metricAttributes[sc.ATTR_GEN_AI_PROVIDER_NAME] = provider;
-      metricAttributes[sc.ATTR_GEN_AI_OPERATION_NAME] = operation;
-      metricAttributes[sc.ATTR_SERVER_PORT] = serverPort;
-      if (model !== undefined) metricAttributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
-      if (!sdkStream) spanName = model !== undefined ? `${operation} ${model}` : operation;
-    }
-
-    const tracker = this.startStream({
-      spanName,
-      spanKind: SpanKind.CLIENT,
-      spanAttributes,
-      parentContext: call.parentContext,
-      source: SOURCE,
-      protocol: match.protocol,
-      requiresTerminal: match.rule?.requiresTerminal ?? false,
-      metricAttributes,
-      genAi: provider !== undefined,
-      // An SDK adapter already counts this stream (DESIGN.md: a stream is counted once).
-      recordMetrics: !sdkStream,
-      startTime: call.startTime,
-    });
+    const tracker = this.startStream(
+      clientStreamInit({
+        source: SOURCE,
+        url,
+        method: req.method,
+        statusCode: res.statusCode,
+        match,
+        sdkStream: isSdkStream(call.parentContext),
+        parentContext: call.parentContext,
+        startTime: call.startTime,
+      }),
+    );
     if (tracker === undefined) return;
     tracker.markHeaders();
 
