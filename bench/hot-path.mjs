@@ -10,6 +10,8 @@ const { terminalRuleFor } = require('../dist/protocols/terminal-rules.js');
 const { createWireReader } = require('../dist/core/wire-reader.js');
 const { StreamTracker } = require('../dist/core/stream-tracker.js');
 const { StreamTelemetry } = require('../dist/core/stream-telemetry.js');
+const { processState } = require('../dist/core/process-state.js');
+const { midstreamMetricProducer } = require('../dist/index.js');
 
 /** Collects on demand only (the end-of-stream cost is the record calls, not an export). */
 class ManualReader extends MetricReader {
@@ -142,8 +144,14 @@ export function runHotPath({ events = 20_000 } = {}) {
     const med = (xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     return { perChunk: (med(many) - med(one)) / n, perStreamFixed: med(one) };
   };
+  // Without a metric producer: the gaps are replayed into the SDK histograms (one record per chunk).
   results.finishGenAi = finishCost(events, true);
   results.finishPlain = finishCost(events, false);
+  // With midstreamMetricProducer() (what startMidstream() attaches): one merge per stream.
+  midstreamMetricProducer();
+  results.finishGenAiProducer = finishCost(events, true);
+  results.finishPlainProducer = finishCost(events, false);
+  delete processState().gapAggregates;
   results.sink = sink;
   return results;
 }

@@ -8,6 +8,7 @@ export class GapHistogram {
   static readonly boundaries: readonly number[] = GAP_BUCKETS_S;
   readonly counts = new Uint32Array(GAP_BUCKETS_S.length + 1);
   readonly sums = new Float64Array(GAP_BUCKETS_S.length + 1);
+  min = Infinity;
   max = 0;
   total = 0;
 
@@ -18,6 +19,7 @@ export class GapHistogram {
     this.counts[i] = (this.counts[i] ?? 0) + 1;
     this.sums[i] = (this.sums[i] as number) + gapSeconds;
     if (gapSeconds > this.max) this.max = gapSeconds;
+    if (gapSeconds < this.min) this.min = gapSeconds;
     this.total++;
   }
 

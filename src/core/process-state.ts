@@ -1,4 +1,5 @@
 import { DEFAULT_OPTIONS, type ResolvedOptions } from '../options';
+import type { GapAggregates } from './gap-aggregates';
 import { LiveStreams } from './live-streams';
 
 /**
@@ -12,6 +13,11 @@ export interface ProcessState {
   started: boolean;
   /** Patched objects, so two copies of an instrumentation never patch the same target twice. */
   readonly patched: WeakSet<object>;
+  /**
+   * Set once a metric producer exists (`midstreamMetricProducer()`): the per-chunk gap histograms are
+   * then merged here once per stream instead of recorded through the meter chunk by chunk.
+   */
+  gapAggregates?: GapAggregates;
 }
 
 const STATE_KEY = Symbol.for('midstream.state.v1');

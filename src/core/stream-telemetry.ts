@@ -9,6 +9,7 @@ import {
 import * as sc from '../semconv';
 import { toEpochMillis } from './clock';
 import { GapHistogram } from './gap-histogram';
+import { processState } from './process-state';
 import { errorTypeFor, isDeliberate, type Outcome } from './outcome';
 import type { StreamTracker } from './stream-tracker';
 
@@ -17,9 +18,10 @@ import type { StreamTracker } from './stream-tracker';
  * One instance per meter (each instrumentation has its own); instruments are created once.
  *
  * Metrics are recorded when the stream ends, with attribute objects built once per stream. The
- * per-chunk gaps live in the tracker's fixed-bucket {@link GapHistogram} and are replayed into the gap
- * histograms at the end (bucket mean x count): exact bucket counts, count and sum, no attribute
- * hashing on the per-chunk hot path.
+ * per-chunk gaps live in the tracker's fixed-bucket {@link GapHistogram}. When a metric producer
+ * exists (`midstreamMetricProducer()`), they are merged into its cumulative histograms once per
+ * stream; otherwise they are replayed into the SDK histograms (bucket mean x count: exact bucket
+ * counts, count and sum), which costs one SDK attribute hash per chunk at the end of the stream.
  */
 export class StreamTelemetry {
   private readonly duration: Histogram;
@@ -75,10 +77,11 @@ export class StreamTelemetry {
       'Time from the GenAI request to the first response chunk',
       sc.DURATION_BUCKETS_S,
     );
+    // Same buckets as the tracker's gap histogram and the metric producer: one shape on both paths.
     this.genAiTimePerChunk = seconds(
       sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
       'Time between consecutive response chunks of a GenAI stream',
-      sc.DURATION_BUCKETS_S,
+      sc.GAP_BUCKETS_S,
     );
     this.genAiTokens = meter.createHistogram(sc.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
       unit: '{token}',
@@ -201,9 +204,9 @@ export class StreamTelemetry {
     this.chunks.record(t.chunkCount, withOutcome);
     if (t.bytes > 0) this.bytes.add(t.bytes, withOutcome);
     if (t.firstChunkAt >= 0) this.ttfc.record(t.firstChunkAt - t.startTime, base);
-    t.gaps.forEachBucket((mean, count) => {
-      for (let i = 0; i < count; i++) this.chunkGap.record(mean, base);
-    });
+    const aggregates = processState().gapAggregates;
+    if (aggregates !== undefined) aggregates.merge(sc.METRIC_MIDSTREAM_STREAM_CHUNK_GAP, base, t.gaps, Date.now());
+    else replayGaps(this.chunkGap, t.gaps, base);
 
     if (!t.genAi) return;
     const g: Attributes = {};
@@ -215,14 +218,24 @@ export class StreamTelemetry {
     const gWithError: Attributes = errorType !== undefined ? { ...g, [sc.ATTR_ERROR_TYPE]: errorType } : g;
     this.genAiDuration.record(duration, gWithError);
     if (t.firstChunkAt >= 0) this.genAiTtfc.record(t.firstChunkAt - t.startTime, g);
-    t.gaps.forEachBucket((mean, count) => {
-      for (let i = 0; i < count; i++) this.genAiTimePerChunk.record(mean, g);
-    });
+    if (aggregates !== undefined)
+      aggregates.merge(sc.METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, g, t.gaps, Date.now());
+    else replayGaps(this.genAiTimePerChunk, t.gaps, g);
     if (t.facts.inputTokens !== undefined)
       this.genAiTokens.record(t.facts.inputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
     if (t.facts.outputTokens !== undefined)
       this.genAiTokens.record(t.facts.outputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
   }
+}
+
+/**
+ * Without a metric producer: one SDK record per gap (bucket mean x count: exact bucket counts, count
+ * and sum). Costs one attribute hash per chunk in the SDK; the producer path avoids it.
+ */
+function replayGaps(histogram: Histogram, gaps: GapHistogram, attributes: Attributes): void {
+  gaps.forEachBucket((mean, count) => {
+    for (let i = 0; i < count; i++) histogram.record(mean, attributes);
+  });
 }
 
 const GEN_AI_METRIC_KEYS = [

@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { midstreamMetricProducer } from '../metrics/metric-producer';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ConsoleMetricExporter, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
@@ -63,16 +64,24 @@ export function metricReadersFromEnv(env: NodeJS.ProcessEnv): MetricReader[] {
     exportIntervalMillis,
     positiveInt('OTEL_METRIC_EXPORT_TIMEOUT', env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000),
   );
+  // Every reader gets midstream's producer: per-chunk histograms merged once per stream (see metric-producer.ts).
+  const metricProducers = [midstreamMetricProducer()];
   return exporterNames('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, ['otlp', 'prometheus', 'console']).map((name) => {
     // exporter-prometheus may bring its own nested copy of sdk-metrics; the reader contract is the same.
-    if (name === 'prometheus') return new PrometheusExporter() as unknown as MetricReader;
+    if (name === 'prometheus') return new PrometheusExporter({ metricProducers }) as unknown as MetricReader;
     if (name === 'console')
       return new PeriodicExportingMetricReader({
         exporter: new ConsoleMetricExporter(),
         exportIntervalMillis,
         exportTimeoutMillis,
+        metricProducers,
       });
     warnOnProtocol(env, 'METRICS');
-    return new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis, exportTimeoutMillis });
+    return new PeriodicExportingMetricReader({
+      exporter: new OTLPMetricExporter(),
+      exportIntervalMillis,
+      exportTimeoutMillis,
+      metricProducers,
+    });
   });
 }
