@@ -4,6 +4,7 @@ export { type Outcome, OUTCOMES } from './core/outcome';
 export { type MidstreamOptions, type InstrumentationName } from './options';
 export { customSseRule, terminalRuleFor, type TerminalRule, type StreamFacts } from './protocols/terminal-rules';
 export * as semconv from './semconv';
+export { midstreamMetricProducer } from './metrics/metric-producer';
 export { StreamSpanProcessor, type StreamSpanProcessorOptions } from './processor/stream-span-processor';
 export { midstreamInstrumentations, type MidstreamInstrumentationsOptions } from './instrumentations';
 export { startMidstream, shutdownMidstream, type StartMidstreamOptions, type MidstreamHandle } from './register/start';
