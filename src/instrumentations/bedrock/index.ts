@@ -1,0 +1,1 @@
+export { BedrockInstrumentation } from './bedrock-instrumentation';
