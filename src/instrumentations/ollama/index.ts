@@ -1,0 +1,1 @@
+export { OllamaInstrumentation } from './ollama-instrumentation';
