@@ -14,3 +14,5 @@ export { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from 
 export { OpenAIInstrumentation } from './instrumentations/openai';
 export { AnthropicInstrumentation } from './instrumentations/anthropic';
 export { GroqInstrumentation } from './instrumentations/groq';
+export { MistralInstrumentation } from './instrumentations/mistral';
+export { OllamaInstrumentation } from './instrumentations/ollama';

@@ -14,6 +14,8 @@ import { FetchInstrumentation, type FetchInstrumentationConfig } from './fetch';
 import { GroqInstrumentation } from './groq';
 import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './http-client';
 import { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './http-server';
+import { OllamaInstrumentation } from './ollama';
+import { MistralInstrumentation } from './mistral';
 import { OpenAIInstrumentation } from './openai';
 
 /** {@link MidstreamOptions} plus the configuration of each instrumentation. */
@@ -24,6 +26,8 @@ export interface MidstreamInstrumentationsOptions extends MidstreamOptions {
   openai?: InstrumentationConfig;
   anthropic?: InstrumentationConfig;
   groq?: InstrumentationConfig;
+  mistral?: InstrumentationConfig;
+  ollama?: InstrumentationConfig;
 }
 
 interface Entry {
@@ -39,6 +43,8 @@ const ENTRIES: readonly Entry[] = [
   { name: 'openai', create: (o) => new OpenAIInstrumentation(o.openai) },
   { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o.anthropic) },
   { name: 'groq', create: (o) => new GroqInstrumentation(o.groq) },
+  { name: 'mistral', create: (o) => new MistralInstrumentation(o.mistral) },
+  { name: 'ollama', create: (o) => new OllamaInstrumentation(o.ollama) },
 ];
 
 /** Names accepted in {@link MidstreamOptions.instrumentations} and `MIDSTREAM_INSTRUMENTATIONS`. */

@@ -27,7 +27,7 @@ function disableAll(list) {
 it('builds every instrumentation by default', () => {
   const list = midstreamInstrumentations();
   disableAll(list);
-  assert.deepEqual(names(list), ['fetch', 'http-client', 'http-server', 'openai', 'anthropic', 'groq']);
+  assert.deepEqual(names(list), ['fetch', 'http-client', 'http-server', 'openai', 'anthropic', 'groq', 'ollama']);
 });
 
 it('builds only the instrumentations named in options, ahead of MIDSTREAM_INSTRUMENTATIONS', (t) => {
