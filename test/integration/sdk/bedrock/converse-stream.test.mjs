@@ -177,15 +177,16 @@ test('a consumer break is cancelled', async (t) => {
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
-  const { client } = await setup(t, sdk, 'converse-stream', 'stall3x200');
+  withOptions(t, { stallThresholdMs: 150 });
+  const { client } = await setup(t, sdk, 'converse-stream', 'stall3x500');
   await drain((await converse(sdk, client, 'b-stall')).stream);
   const span = onlySpan(otel, 'b-stall');
   assert.equal(span.attributes['midstream.outcome'], 'completed');
-  assert.equal(span.attributes['midstream.stall.count'], 1);
-  const stall = span.events.find((e) => e.name === 'midstream.stall');
-  assert.equal(stall.attributes['midstream.chunk.index'], 2);
-  assert.ok(stall.attributes['midstream.stall.gap'] >= 0.15);
+  assert.ok(span.attributes['midstream.stall.count'] >= 1);
+  // The held write comes after the 3rd message (index 2).
+  const stall = span.events.find((e) => e.name === 'midstream.stall' && e.attributes['midstream.chunk.index'] === 2);
+  assert.ok(stall, 'a stall after the 3rd message');
+  assert.ok(stall.attributes['midstream.stall.gap'] >= 0.45);
 });
 
 test('captures the output text only when content capture is on', async (t) => {
