@@ -1,0 +1,218 @@
+import { context, type Attributes, type Context } from '@opentelemetry/api';
+import { InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { now } from '../../core/clock';
+import { guarded, reportOnce } from '../../core/guard';
+import { markSdkStream } from '../../core/layering';
+import { isAbortError, isConnectionError } from '../../core/outcome';
+import { processState } from '../../core/process-state';
+import type { StreamTracker } from '../../core/stream-tracker';
+import { trackReadableStream } from '../../core/track-web-stream';
+import { providerForHost } from '../../protocols/provider-hosts';
+import * as sc from '../../semconv';
+import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { providerErrorType, readStreamPart } from './stream-parts';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** A provider model instance, LanguageModelV3 (only what we touch). */
+interface ProviderModel {
+  modelId?: unknown;
+  config?: { url?: unknown };
+}
+
+interface ModelPrototype {
+  doStream: AnyFunction;
+}
+
+/** What `doStream` resolves to: `{stream, request, response}`. */
+interface DoStreamResult {
+  stream?: unknown;
+}
+
+/** One model class of a provider package, reached through a factory call on a provider instance. */
+interface ModelRoute {
+  /** Calls the provider's factory for this model class, e.g. `(p) => p.chat('m')`. */
+  readonly create: (provider: Record<string, AnyFunction>) => unknown;
+  readonly operation: string;
+  /** API path, for `server.address` through the provider's own `config.url`. */
+  readonly path: string;
+}
+
+const OPENAI_ROUTES: readonly ModelRoute[] = [
+  { create: (p) => p.chat?.('probe'), operation: 'chat', path: '/chat/completions' },
+  { create: (p) => p.responses?.('probe'), operation: 'chat', path: '/responses' },
+  { create: (p) => p.completion?.('probe'), operation: 'text_completion', path: '/completions' },
+];
+
+const SOURCE = 'ai-sdk';
+const PROVIDER_PACKAGE = '@ai-sdk/openai';
+const PROVIDER_NAME = 'openai';
+// Tested: 3.0.141 (with ai 6.0.326). The LanguageModelV3 stream parts (`finishReason: {unified, raw}`,
+// usage `{total}`) are what this adapter reads.
+const SUPPORTED_VERSIONS = ['>=3.0.0 <4'];
+
+/**
+ * Streams of the Vercel AI SDK (`ai`: `streamText`, `streamObject`, and everything built on them) on
+ * `@ai-sdk/openai` models. The provider's model classes are not exported, so their prototypes are
+ * reached through instances built with the package's own `createOpenAI` (research/patchpoints.md §1.5);
+ * `doStream` is wrapped there, in the CommonJS and the ESM build. Its `stream` of LanguageModelV3
+ * parts is replaced by a pull-through copy that observes each part; the result object is the SDK's own.
+ * One span per `doStream` call, `chat {model}`, child of the context active at the call (the AI SDK's
+ * `ai.streamText.doStream` span when its `experimental_telemetry` is on).
+ *
+ * @example
+ * ```ts
+ * import { AiSdkInstrumentation } from 'midstream';
+ * registerInstrumentations({ instrumentations: [new AiSdkInstrumentation()] });
+ * ```
+ */
+export class AiSdkInstrumentation extends MidstreamInstrumentation {
+  constructor(config: InstrumentationConfig = {}) {
+    super(SOURCE, config);
+  }
+
+  protected override init(): InstrumentationNodeModuleDefinition[] {
+    return [
+      new InstrumentationNodeModuleDefinition(
+        PROVIDER_PACKAGE,
+        SUPPORTED_VERSIONS,
+        (exports: unknown) => this.patchProvider(exports),
+        (exports: unknown) => this.unpatchProvider(exports),
+      ),
+    ];
+  }
+
+  /** The model prototypes of one build of the provider package (CJS exports or ESM namespace). */
+  private prototypesOf(exports: unknown): { proto: ModelPrototype; route: ModelRoute }[] {
+    const createProvider = (exports as { createOpenAI?: unknown } | undefined)?.createOpenAI;
+    if (typeof createProvider !== 'function') return [];
+    // Building a provider and models only stores settings (the API key is read at request time).
+    const provider = (createProvider as AnyFunction)({ apiKey: 'midstream-probe' }) as Record<string, AnyFunction>;
+    const found: { proto: ModelPrototype; route: ModelRoute }[] = [];
+    for (const route of OPENAI_ROUTES) {
+      const model = guarded(`${SOURCE}.probeModel`, () => route.create(provider));
+      const proto = typeof model === 'object' && model !== null ? (Object.getPrototypeOf(model) as ModelPrototype) : undefined;
+      if (typeof proto?.doStream === 'function' && !found.some((f) => f.proto === proto)) found.push({ proto, route });
+    }
+    return found;
+  }
+
+  private patchProvider(exports: unknown): unknown {
+    const prototypes = guarded(`${SOURCE}.patch`, () => this.prototypesOf(exports)) ?? [];
+    if (prototypes.length === 0) {
+      reportOnce(`${SOURCE}.patch.models`, new Error(`${PROVIDER_PACKAGE}: no model doStream found`));
+      return exports;
+    }
+    for (const { proto, route } of prototypes) {
+      if (isWrapped(proto.doStream)) this._unwrap(proto, 'doStream');
+      this._wrap(proto, 'doStream', (original: AnyFunction) => this.wrapDoStream(original, route));
+    }
+    return exports;
+  }
+
+  private unpatchProvider(exports: unknown): void {
+    for (const { proto } of guarded(`${SOURCE}.unpatch`, () => this.prototypesOf(exports)) ?? []) {
+      if (isWrapped(proto.doStream)) this._unwrap(proto, 'doStream');
+    }
+  }
+
+  private wrapDoStream(original: AnyFunction, route: ModelRoute): AnyFunction {
+    const kind = `${SOURCE}.doStream`;
+    const start = (model: ProviderModel, parentContext: Context): StreamTracker | undefined =>
+      this.startTracker(model, route, parentContext);
+    // Runs when `ai` calls the model (once per attempt: `ai` retries a rejected doStream).
+    return function doStream(this: unknown, ...args: unknown[]): unknown {
+      const parentContext = context.active();
+      const tracker = guarded(kind, () => start(this as ProviderModel, parentContext));
+      if (tracker === undefined) return original.apply(this, args);
+      const signal = (args[0] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+      const isAborted = (): boolean => signal?.aborted === true;
+      // provider-utils calls the global fetch inside this context: the fetch layer counts nothing.
+      const marked = guarded(kind, () => markSdkStream(parentContext)) ?? parentContext;
+      let result: unknown;
+      try {
+        result = context.with(marked, () => original.apply(this, args));
+      } catch (error) {
+        guarded(kind, () => endWithError(tracker, error, isAborted));
+        throw error;
+      }
+      if (!(result instanceof Promise)) {
+        guarded(kind, () => observe(result as DoStreamResult, tracker, isAborted));
+        return result;
+      }
+      return result.then(
+        (value: unknown) => {
+          guarded(kind, () => observe(value as DoStreamResult, tracker, isAborted));
+          return value;
+        },
+        (error: unknown) => {
+          guarded(kind, () => endWithError(tracker, error, isAborted));
+          throw error;
+        },
+      );
+    };
+  }
+
+  private startTracker(model: ProviderModel, route: ModelRoute, parentContext: Context): StreamTracker | undefined {
+    const modelId = typeof model.modelId === 'string' ? model.modelId : undefined;
+    const url = urlOf(model, route, modelId);
+    const providerName = (url !== undefined ? providerForHost(url.host) : undefined) ?? PROVIDER_NAME;
+    const attributes: Attributes = {
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: providerName,
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: route.operation,
+    };
+    if (modelId !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = modelId;
+    if (url !== undefined && url.hostname !== '') {
+      attributes[sc.ATTR_SERVER_ADDRESS] = url.hostname;
+      if (url.port !== '') attributes[sc.ATTR_SERVER_PORT] = Number(url.port);
+    }
+    return this.startStream({
+      spanName: modelId !== undefined ? `${route.operation} ${modelId}` : route.operation,
+      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
+      parentContext,
+      source: SOURCE,
+      protocol: 'objects',
+      requiresTerminal: true,
+      metricAttributes: attributes,
+      genAi: true,
+      startTime: now(),
+    });
+  }
+}
+
+/** 2nd step: `doStream` resolved (headers arrived; Responses: the first output event too). */
+function observe(result: DoStreamResult, tracker: StreamTracker, isAborted: () => boolean): void {
+  const stream = result?.stream;
+  if (!(stream instanceof ReadableStream)) {
+    tracker.end('eof');
+    return;
+  }
+  tracker.markHeaders();
+  const readPart = (part: unknown): void => readStreamPart(part, tracker);
+  // trackReadableStream passes chunks through untouched whatever their type; here they are parts.
+  const tracked = trackReadableStream(stream as ReadableStream<Uint8Array>, tracker, readPart, {
+    isAborted,
+  });
+  result.stream = tracked;
+  processState().live.watchForAbandonment(tracked, tracker);
+}
+
+/** `doStream` rejected: HTTP error, an error event before any output, abort or connection failure. */
+function endWithError(tracker: StreamTracker, error: unknown, isAborted: () => boolean): void {
+  if (isAborted()) {
+    tracker.end('abort', error);
+    return;
+  }
+  if (!isAbortError(error) && !isConnectionError(error)) tracker.markError(providerErrorType(error));
+  tracker.end('error', error);
+}
+
+function urlOf(model: ProviderModel, route: ModelRoute, modelId: string | undefined): URL | undefined {
+  const url = model.config?.url;
+  if (typeof url !== 'function' || modelId === undefined) return undefined;
+  try {
+    return new URL(String((url as AnyFunction)({ path: route.path, modelId })));
+  } catch {
+    return undefined;
+  }
+}

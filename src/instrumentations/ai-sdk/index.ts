@@ -1,0 +1,1 @@
+export { AiSdkInstrumentation } from './ai-sdk-instrumentation';
