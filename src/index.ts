@@ -14,5 +14,6 @@ export { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from 
 export { OpenAIInstrumentation } from './instrumentations/openai';
 export { AnthropicInstrumentation } from './instrumentations/anthropic';
 export { GroqInstrumentation } from './instrumentations/groq';
+export { BedrockInstrumentation } from './instrumentations/bedrock';
 export { MistralInstrumentation } from './instrumentations/mistral';
 export { OllamaInstrumentation } from './instrumentations/ollama';

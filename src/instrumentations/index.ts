@@ -10,6 +10,7 @@ import {
   type MidstreamOptions,
 } from '../options';
 import { AnthropicInstrumentation } from './anthropic';
+import { BedrockInstrumentation } from './bedrock';
 import { FetchInstrumentation, type FetchInstrumentationConfig } from './fetch';
 import { GroqInstrumentation } from './groq';
 import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './http-client';
@@ -26,6 +27,7 @@ export interface MidstreamInstrumentationsOptions extends MidstreamOptions {
   openai?: InstrumentationConfig;
   anthropic?: InstrumentationConfig;
   groq?: InstrumentationConfig;
+  bedrock?: InstrumentationConfig;
   mistral?: InstrumentationConfig;
   ollama?: InstrumentationConfig;
 }
@@ -43,6 +45,7 @@ const ENTRIES: readonly Entry[] = [
   { name: 'openai', create: (o) => new OpenAIInstrumentation(o.openai) },
   { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o.anthropic) },
   { name: 'groq', create: (o) => new GroqInstrumentation(o.groq) },
+  { name: 'bedrock', create: (o) => new BedrockInstrumentation(o.bedrock) },
   { name: 'mistral', create: (o) => new MistralInstrumentation(o.mistral) },
   { name: 'ollama', create: (o) => new OllamaInstrumentation(o.ollama) },
 ];
