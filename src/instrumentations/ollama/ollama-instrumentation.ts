@@ -61,8 +61,9 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
   }
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
-    // Tested: 0.5.0 and 0.6.4 (AbortableAsyncIterator built in processStreamableRequest).
-    const versions = ['>=0.5.0 <0.7'];
+    // Tested: 0.5.14, 0.5.18, 0.6.0, 0.6.4. Up to 0.5.10 the client lives in a hashed
+    // dist/shared/ollama.<hash>.cjs file, which a file hook cannot name; not patched.
+    const versions = ['>=0.5.14 <0.7'];
     const files = ['dist/browser.cjs', 'dist/browser.mjs'].map(
       (f) =>
         new InstrumentationNodeModuleFile(
