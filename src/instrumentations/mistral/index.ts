@@ -1,0 +1,1 @@
+export { MistralInstrumentation } from './mistral-instrumentation';

@@ -1,0 +1,156 @@
+// The real @mistralai/mistralai SDK (ESM only, patched through import-in-the-middle) in a child
+// process started with `node --import preload.mjs`, against a local server replaying Mistral's wire
+// format (test/fixtures/wire/sdk/mistral-*.sse) with real faults. Mistral + fetch instrumentations on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { outcomeSum, runScenarios, spanOf } from './mistral-run.mjs';
+
+let instrumented;
+const report = async (t) => (instrumented ??= await runScenarios(t));
+// One child run serves every assertion below; the server lives until the file ends.
+test.before(async () => {
+  instrumented = await runScenarios({ after: (fn) => test.after(fn) });
+});
+
+test('a complete chat.stream() is one completed chat span with GenAI attributes and usage', async (t) => {
+  const r = await report(t);
+  assert.equal(r.results['m-complete'].items.length, 4, '[DONE] never reaches the app');
+  const span = spanOf(r, 'm-complete');
+  assert.equal(span.name, 'chat m-complete');
+  assert.equal(span.kind, 2 /* CLIENT */);
+  assert.equal(span.scope, 'midstream/mistral');
+  const a = span.attributes;
+  assert.equal(a['midstream.outcome'], 'completed');
+  assert.equal(a['midstream.source'], 'mistral');
+  assert.equal(a['midstream.terminal_seen'], true);
+  assert.equal(a['gen_ai.provider.name'], 'mistral_ai');
+  assert.equal(a['gen_ai.operation.name'], 'chat');
+  assert.equal(a['gen_ai.request.stream'], true);
+  assert.equal(a['gen_ai.response.model'], 'mistral-small-latest');
+  assert.equal(a['gen_ai.response.id'], 'cmpl-e5cc70bb28c444948073e77776eb30ef');
+  assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
+  assert.equal(a['gen_ai.usage.input_tokens'], 7);
+  assert.equal(a['gen_ai.usage.output_tokens'], 2);
+  assert.equal(a['midstream.chunk.count'], 4);
+  assert.equal(a['midstream.output.chars'], 'Hello world'.length);
+  assert.equal(a['midstream.content.output'], undefined, 'no content unless opted in');
+  assert.ok(a['midstream.bytes'] > 0);
+  assert.equal(a['server.address'], '127.0.0.1');
+  assert.equal(span.status.code, 0);
+});
+
+test('counts each stream once in midstream.stream.outcomes with the fetch instrumentation also on', async (t) => {
+  const r = await report(t);
+  const models = Object.keys(r.results);
+  assert.equal(outcomeSum(r), models.length, 'one count per stream, whichever layer');
+  for (const model of models) assert.equal(outcomeSum(r, { 'gen_ai.request.model': model }), 1, model);
+  assert.equal(outcomeSum(r, { 'midstream.source': 'fetch' }), 0, 'the fetch layer keeps its span, records no outcome');
+  assert.ok(r.spans.some((s) => s.scope === 'midstream/fetch'), 'the fetch span is still there');
+});
+
+test('marks a clean close before the finishReason and [DONE] as truncated', async (t) => {
+  const r = await report(t);
+  assert.equal(r.results['m-cut'].items.length, 3, 'the SDK ends silently');
+  assert.equal(r.results['m-cut'].error, undefined);
+  const span = spanOf(r, 'm-cut');
+  assert.equal(span.attributes['midstream.outcome'], 'truncated');
+  assert.equal(span.attributes['midstream.terminal_seen'], false);
+  assert.equal(span.attributes['error.type'], 'stream_truncated');
+  assert.equal(span.status.code, 2);
+  assert.ok(span.events.some((e) => e.name === 'midstream.truncated'));
+  assert.equal(outcomeSum(r, { 'gen_ai.request.model': 'm-cut', 'midstream.outcome': 'truncated' }), 1);
+});
+
+test('a close after the finishReason chunk but before [DONE] is completed', async (t) => {
+  const r = await report(t);
+  const span = spanOf(r, 'm-cut-after-finish');
+  assert.equal(span.attributes['midstream.outcome'], 'completed');
+  assert.equal(span.attributes['gen_ai.usage.output_tokens'], 2);
+});
+
+test('marks a destroyed socket as truncated and lets the SDK error through', async (t) => {
+  const r = await report(t);
+  assert.deepEqual(r.results['m-destroy'].error, { ctor: 'TypeError', name: 'TypeError', message: 'terminated' });
+  assert.equal(r.results['m-destroy'].items.length, 2);
+  const span = spanOf(r, 'm-destroy');
+  assert.equal(span.attributes['midstream.outcome'], 'truncated');
+  assert.equal(span.attributes['midstream.chunk.count'], 2);
+  assert.equal(span.status.code, 2);
+});
+
+test('marks an in-stream error object as errored with its type', async (t) => {
+  const r = await report(t);
+  assert.equal(r.results['m-error'].error.ctor, 'ZodError', 'the SDK fails to parse the error event');
+  const span = spanOf(r, 'm-error');
+  assert.equal(span.attributes['midstream.outcome'], 'errored');
+  assert.equal(span.attributes['error.type'], 'service_unavailable');
+  assert.equal(span.attributes['midstream.chunk.count'], 1, 'the chunk before the error is counted');
+  assert.equal(span.attributes['midstream.output.chars'], 'Hel'.length);
+  assert.equal(span.status.code, 2);
+});
+
+test('marks an abort through fetchOptions.signal as aborted with status unset', async (t) => {
+  const r = await report(t);
+  assert.equal(r.results['m-abort'].error.name, 'AbortError');
+  const span = spanOf(r, 'm-abort');
+  assert.equal(span.attributes['midstream.outcome'], 'aborted');
+  assert.equal(span.attributes['error.type'], undefined);
+  assert.equal(span.status.code, 0);
+});
+
+test('marks a consumer break as cancelled', async (t) => {
+  const r = await report(t);
+  assert.equal(r.results['m-break'].items.length, 1);
+  const span = spanOf(r, 'm-break');
+  assert.equal(span.attributes['midstream.outcome'], 'cancelled');
+  assert.equal(span.status.code, 0);
+  // The SDK's stream reads one event ahead of its consumer (highWaterMark 1): 1 or 2 arrived.
+  assert.ok(span.attributes['midstream.chunk.count'] >= 1);
+});
+
+test('records a stall event and still completes', async (t) => {
+  const r = await report(t);
+  const span = spanOf(r, 'm-stall');
+  assert.equal(span.attributes['midstream.outcome'], 'completed');
+  assert.equal(span.attributes['midstream.stall.count'], 1);
+  const stall = span.events.find((e) => e.name === 'midstream.stall');
+  assert.ok(stall.attributes['midstream.stall.gap'] >= 0.15);
+  assert.equal(stall.attributes['midstream.chunk.index'], 1);
+});
+
+test('getReader(), reader.cancel(), tee() and pipeTo() consumers are all observed', async (t) => {
+  const r = await report(t);
+  assert.equal(r.results['m-reader'].items.length, 4);
+  assert.equal(spanOf(r, 'm-reader').attributes['midstream.outcome'], 'completed');
+  assert.equal(spanOf(r, 'm-reader-cancel').attributes['midstream.outcome'], 'cancelled');
+  assert.deepEqual(r.results['m-tee'].items, [4, 4]);
+  assert.equal(spanOf(r, 'm-tee').attributes['midstream.outcome'], 'completed');
+  assert.equal(spanOf(r, 'm-tee').attributes['midstream.chunk.count'], 4, 'tee halves counted once');
+  assert.equal(r.results['m-pipe'].items.length, 4);
+  assert.equal(spanOf(r, 'm-pipe').attributes['midstream.outcome'], 'completed');
+});
+
+test('fim.stream() is a text_completion span', async (t) => {
+  const r = await report(t);
+  const span = spanOf(r, 'm-fim');
+  assert.equal(span.name, 'text_completion m-fim');
+  assert.equal(span.attributes['gen_ai.operation.name'], 'text_completion');
+  assert.equal(span.attributes['midstream.outcome'], 'completed');
+  assert.equal(span.attributes['gen_ai.usage.input_tokens'], 12);
+  assert.equal(span.attributes['midstream.output.chars'], 'return a + b'.length);
+});
+
+test('the stream span starts when the app calls chat.stream(), before the headers', async (t) => {
+  const r = await report(t);
+  const span = spanOf(r, 'm-complete');
+  assert.ok(span.attributes['midstream.time_to_headers'] > 0, 'time from the call to the headers is on the span');
+  assert.ok(span.attributes['midstream.time_to_first_chunk'] >= span.attributes['midstream.time_to_headers']);
+});
+
+test('the app sees identical items and errors with and without midstream', async (t) => {
+  const r = await report(t);
+  const plain = await runScenarios(t, { MISTRAL_TEST_INSTRUMENT: 'off' });
+  assert.equal(plain.spans, undefined, 'the baseline ran without midstream');
+  assert.deepEqual(r.results, plain.results);
+  assert.ok(Object.values(plain.results).some((x) => x.error !== undefined), 'the scenarios include failures');
+});

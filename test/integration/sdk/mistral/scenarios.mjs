@@ -1,0 +1,105 @@
+// An ESM app using @mistralai/mistralai against the script server (SERVER env): runs every
+// scenario of the fault matrix, one model name each, and prints one JSON line with what the app
+// saw (items, errors) and, when instrumented, the finished spans and the outcome counter points.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// MIDSTREAM_SDK_DIR points at another installed SDK version (see sdk-harness.mjs).
+const dir = process.env.MIDSTREAM_SDK_DIR;
+const entry = dir ? pathToFileURL(createRequire(join(dir, 'index.js')).resolve('@mistralai/mistralai')).href : '@mistralai/mistralai';
+const { Mistral } = await import(entry);
+
+const base = process.env.SERVER;
+const messages = [{ role: 'user', content: 'Say hello' }];
+const client = (fixture, mode) => new Mistral({ apiKey: 'test', serverURL: `${base}/${fixture}/${mode}` });
+const plain = (value) => JSON.parse(JSON.stringify(value));
+
+async function capture(fn) {
+  const items = [];
+  try {
+    await fn(items);
+    return { items, error: undefined };
+  } catch (e) {
+    return { items, error: { ctor: e?.constructor?.name, name: e?.name, message: e?.message } };
+  }
+}
+
+async function drain(stream, items) {
+  for await (const event of stream) items.push(plain(event));
+}
+
+const scenarios = {
+  'm-complete': (items) => client('mistral-chat', 'full').chat.stream({ model: 'm-complete', messages }).then((s) => drain(s, items)),
+  'm-cut': (items) => client('mistral-chat', 'cut3').chat.stream({ model: 'm-cut', messages }).then((s) => drain(s, items)),
+  'm-cut-after-finish': (items) =>
+    client('mistral-chat', 'cut4').chat.stream({ model: 'm-cut-after-finish', messages }).then((s) => drain(s, items)),
+  'm-destroy': (items) => client('mistral-chat', 'destroy2').chat.stream({ model: 'm-destroy', messages }).then((s) => drain(s, items)),
+  'm-error': (items) => client('mistral-chat-error', 'full').chat.stream({ model: 'm-error', messages }).then((s) => drain(s, items)),
+  'm-abort': async (items) => {
+    const ac = new AbortController();
+    const stream = await client('mistral-chat', 'hold2').chat.stream({ model: 'm-abort', messages }, { fetchOptions: { signal: ac.signal } });
+    for await (const event of stream) {
+      items.push(plain(event));
+      if (items.length === 2) ac.abort();
+    }
+  },
+  'm-break': async (items) => {
+    const stream = await client('mistral-chat', 'hold2').chat.stream({ model: 'm-break', messages });
+    for await (const event of stream) {
+      items.push(plain(event));
+      break;
+    }
+  },
+  'm-stall': (items) => client('mistral-chat', 'stall2x200').chat.stream({ model: 'm-stall', messages }).then((s) => drain(s, items)),
+  'm-reader': async (items) => {
+    const reader = (await client('mistral-chat', 'full').chat.stream({ model: 'm-reader', messages })).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) items.push(plain(r.value));
+  },
+  'm-reader-cancel': async (items) => {
+    const reader = (await client('mistral-chat', 'hold2').chat.stream({ model: 'm-reader-cancel', messages })).getReader();
+    items.push(plain((await reader.read()).value));
+    await reader.cancel('enough');
+  },
+  'm-tee': async (items) => {
+    const [left, right] = (await client('mistral-chat', 'full').chat.stream({ model: 'm-tee', messages })).tee();
+    const a = [];
+    const b = [];
+    await Promise.all([drain(left, a), drain(right, b)]);
+    items.push(a.length, b.length);
+  },
+  'm-pipe': async (items) => {
+    const stream = await client('mistral-chat', 'full').chat.stream({ model: 'm-pipe', messages });
+    await stream.pipeTo(new WritableStream({ write: (event) => void items.push(plain(event)) }));
+  },
+  'm-fim': (items) =>
+    client('mistral-fim', 'full').fim.stream({ model: 'm-fim', prompt: 'def add(a, b):' }).then((s) => drain(s, items)),
+};
+
+const only = process.env.SCENARIOS?.split(',');
+const results = {};
+for (const [name, run] of Object.entries(scenarios)) {
+  if (only !== undefined && !only.includes(name)) continue;
+  results[name] = await capture(run);
+}
+
+const otel = globalThis.__midstreamTest;
+let spans;
+let outcomes;
+if (otel !== undefined) {
+  await otel.tracerProvider.forceFlush();
+  spans = otel.spans().map((s) => ({
+    name: s.name,
+    kind: s.kind,
+    scope: s.instrumentationScope.name,
+    traceId: s.spanContext().traceId,
+    spanId: s.spanContext().spanId,
+    parentSpanId: s.parentSpanContext?.spanId,
+    status: s.status,
+    startMs: s.startTime[0] * 1000 + s.startTime[1] / 1e6,
+    attributes: s.attributes,
+    events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })),
+  }));
+  outcomes = await otel.metric('midstream.stream.outcomes');
+}
+process.stdout.write(JSON.stringify({ results, spans, outcomes }) + '\n');
