@@ -19,6 +19,11 @@ test('a complete ConverseStream is one completed chat span with usage from the m
   const output = await converse(sdk, client, 'b-complete');
   const items = await drain(output.stream);
   assert.equal(items.length, 6);
+  assert.equal(
+    server.requests[0].protocol,
+    process.env.MIDSTREAM_SDK_DIR ? server.requests[0].protocol : 'h2',
+    "the SDK's own HTTP/2 handler",
+  );
   assert.match(server.requests[0].path, /^\/converse-stream\/full\/model\/b-complete\/converse-stream$/);
   assert.match(server.requests[0].authorization, /^AWS4-HMAC-SHA256 Credential=AKIDMIDSTREAMTEST\//);
   const span = onlySpan(otel, 'b-complete');

@@ -4,13 +4,17 @@
 // fault chosen by the endpoint path: http://127.0.0.1:PORT/<fixture>/<mode> (the SDK appends
 // /model/<modelId>/converse-stream or /invoke-with-response-stream).
 // mode: full | cut<N> (N messages, then a clean end) | partial<N> (N messages, then half of the next,
-//       then a clean end) | destroy<N> (N messages, then the TCP socket is destroyed)
+//       then a clean end) | destroy<N> (N messages, then the TCP socket is destroyed;
+//       HTTP/2: session.destroy())
 //       | rst<N> (N messages, then RST_STREAM INTERNAL_ERROR) | hold<N> (N messages, then nothing
 //       until the client goes) | stall<N>x<MS> (N messages, a held write of MS ms, then the rest).
+import http from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { encodeEvent, encodeException } from '../../../support/aws-event-stream.mjs';
 
+const PREFACE = Buffer.from('PRI * HTTP/2.0');
 const FIXTURES = new URL('../../../fixtures/wire/sdk/bedrock/', import.meta.url);
 
 /**
@@ -36,52 +40,94 @@ function parseMode(mode) {
   throw new Error(`unknown mode ${mode}`);
 }
 
-function write(stream, chunk) {
-  return new Promise((resolve) => stream.write(chunk, resolve));
+/** One response, over HTTP/2 (a ServerHttp2Stream) or HTTP/1.1 (a ServerResponse), for `play`. */
+function h2Response(stream) {
+  return {
+    get destroyed() {
+      return stream.destroyed;
+    },
+    respond: (headers) => stream.respond({ ':status': 200, ...headers }),
+    write: (chunk) => new Promise((resolve) => stream.write(chunk, resolve)),
+    end: (chunk) => stream.end(chunk),
+    // Terminates the session and its TCP socket at once (the session's socket is a guarded proxy).
+    destroy: () => stream.session.destroy(),
+    reset: () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR),
+  };
 }
 
-async function play(stream, fixture, mode) {
+function h1Response(res) {
+  return {
+    get destroyed() {
+      return res.destroyed;
+    },
+    respond: (headers) => res.writeHead(200, headers),
+    write: (chunk) => new Promise((resolve) => res.write(chunk, resolve)),
+    end: (chunk) => res.end(chunk),
+    destroy: () => res.socket.destroy(),
+    reset: () => res.socket.destroy(),
+  };
+}
+
+async function play(res, fixture, mode) {
   const frames = loadFrames(fixture);
   const script = parseMode(mode);
-  stream.respond({ ':status': 200, 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': 'req-bedrock-1' });
+  res.respond({ 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': 'req-bedrock-1' });
   const n = Math.min(script.count, frames.length);
   for (let i = 0; i < n; i++) {
-    if (stream.destroyed) return;
+    if (res.destroyed) return;
     if (script.stallAfter === i) await new Promise((r) => setTimeout(r, script.stallMs));
-    await write(stream, frames[i]);
+    await res.write(frames[i]);
   }
-  if (script.then === 'end' || script.then === 'cut') stream.end();
-  else if (script.then === 'partial') stream.end(frames[n].subarray(0, frames[n].length >> 1));
-  else if (script.then === 'destroy') stream.session.socket.destroy();
-  else if (script.then === 'rst') stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  if (script.then === 'end' || script.then === 'cut') res.end();
+  else if (script.then === 'partial') res.end(frames[n].subarray(0, frames[n].length >> 1));
+  else if (script.then === 'destroy') res.destroy();
+  else if (script.then === 'rst') res.reset();
   // 'hold': leave it open; the client's abort or cancel closes it.
 }
 
-/** Starts the h2c server on 127.0.0.1:0; closes it (and its sessions) after the test `t`. */
+function readBody(req, onEnd) {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (c) => (body += c));
+  req.on('end', () => onEnd(body));
+}
+
+/**
+ * Starts the server on 127.0.0.1:0; closes it (and its connections) after the test `t`. One port
+ * serves h2c with prior knowledge (what the SDK's NodeHttp2Handler speaks to an http:// endpoint)
+ * and HTTP/1.1 (the default handler of older SDK versions), told apart by the HTTP/2 preface.
+ */
 export async function startEventStreamServer(t) {
-  const sessions = new Set();
+  const sockets = new Set();
   const requests = [];
-  const server = http2.createServer();
-  server.on('session', (s) => {
-    sessions.add(s);
-    s.on('close', () => sessions.delete(s));
-    s.on('error', () => undefined);
-  });
-  server.on('stream', (stream, headers) => {
+  const handle = (protocol, path, authorization, res) => (body) => {
+    const [fixture, mode] = path.split('/').filter(Boolean);
+    requests.push({ protocol, path, body, authorization });
+    play(res, fixture, mode).catch(() => res.reset());
+  };
+  const h2 = http2.createServer();
+  h2.on('session', (s) => s.on('error', () => undefined));
+  h2.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
-    let body = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (c) => (body += c));
-    stream.on('end', () => {
-      const path = headers[':path'];
-      const [fixture, mode] = path.split('/').filter(Boolean);
-      requests.push({ path, body, authorization: headers.authorization });
-      play(stream, fixture, mode).catch(() => stream.destroy());
+    readBody(stream, handle('h2', headers[':path'], headers.authorization, h2Response(stream)));
+  });
+  const h1 = http.createServer((req, res) => {
+    readBody(req, handle('http/1.1', req.url, req.headers.authorization, h1Response(res)));
+  });
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.once('readable', () => {
+      const head = socket.read();
+      if (head === null) return;
+      socket.unshift(head);
+      (head.subarray(0, PREFACE.length).equals(PREFACE) ? h2 : h1).emit('connection', socket);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => {
-    for (const s of sessions) s.destroy();
+    for (const s of sockets) s.destroy();
     server.close();
   });
   const { port } = server.address();
