@@ -13,8 +13,8 @@ import { readBedrockError, readConverseItem, readInvokeItem } from './bedrock-it
 type AnyFunction = (...args: unknown[]) => unknown;
 
 const PACKAGE = '@aws-sdk/client-bedrock-runtime';
-// Tested: 3.1164.0 (devDependency) and the lowest claimed, see the report / CI version matrix.
-const SUPPORTED_VERSIONS = ['>=3.500.0 <4'];
+// Tested: 3.590.0 (the first with ConverseStream; HTTP/1.1 by default) and 3.1164.0 (HTTP/2 by default).
+const SUPPORTED_VERSIONS = ['>=3.590.0 <4'];
 const PROVIDER = 'aws.bedrock';
 const SOURCE = 'bedrock';
 
