@@ -48,12 +48,15 @@ function operationOf(command: unknown): StreamOperation | undefined {
   return undefined;
 }
 
+/** Request bodies larger than this are not parsed for the operation name (images, documents). */
+const MAX_BODY_PROBE = 256 * 1024;
+
 /** Invoke bodies are model-native: a `messages` array means chat, anything else a text completion. */
 function invokeOperationOf(body: unknown): string {
   let text: string | undefined;
   if (typeof body === 'string') text = body;
-  else if (body instanceof Uint8Array) text = new TextDecoder().decode(body);
-  if (text === undefined) return 'chat';
+  else if (body instanceof Uint8Array && body.byteLength <= MAX_BODY_PROBE) text = new TextDecoder().decode(body);
+  if (text === undefined || text.length > MAX_BODY_PROBE) return 'chat';
   try {
     const json = JSON.parse(text) as { messages?: unknown } | null;
     return json !== null && typeof json === 'object' && !Array.isArray(json.messages) ? 'text_completion' : 'chat';
