@@ -19,6 +19,7 @@ const OPERATION = 'generate_content';
 const PROVIDER_GEMINI = 'gcp.gemini';
 const PROVIDER_VERTEX_AI = 'gcp.vertex_ai';
 const METHOD = 'generateContentStream';
+const METHODS = ['next', 'throw', 'return'] as const;
 
 /** The SDK's `ApiClient` (not exported; reached through `models.apiClient`). */
 interface ApiClientLike {
@@ -192,6 +193,8 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
   private observe(models: ModelsLike, params: unknown, generator: unknown, parentContext: Context, startTime: number): void {
     const gen = generator as StreamGenerator | null | undefined;
     if (gen === null || gen === undefined || typeof gen.next !== 'function') return;
+    const own = METHODS.map((name) => Object.getOwnPropertyDescriptor(gen, name));
+    if (own.some((d) => d !== undefined && d.configurable !== true)) return;
     const p = params as StreamParams | undefined;
     const model = typeof p?.model === 'string' ? p.model : undefined;
     const apiClient = models.apiClient;
@@ -228,15 +231,12 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
       isAborted,
       onError: readGenAIError,
     });
-    // The wrapped methods are closures (no `this`); they shadow the generator prototype's own.
-    for (const name of ['next', 'return', 'throw'] as const) {
-      Object.defineProperty(gen, name, {
-        value: Reflect.get(wrapped, name),
-        writable: true,
-        enumerable: false,
-        configurable: true,
-      });
-    }
+    // The SDK's generator (tslib's __asyncGenerator) holds next/throw/return as own properties;
+    // they are replaced in place (same keys, order and flags). The wrappers are closures (no `this`).
+    METHODS.forEach((name, i) => {
+      const value: unknown = Reflect.get(wrapped, name);
+      Object.defineProperty(gen, name, { value, writable: true, enumerable: own[i]?.enumerable ?? false, configurable: true });
+    });
     processState().live.watchForAbandonment(gen, tracker);
   }
 }
