@@ -14,6 +14,7 @@ export { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from 
 export { OpenAIInstrumentation } from './instrumentations/openai';
 export { AnthropicInstrumentation } from './instrumentations/anthropic';
 export { GroqInstrumentation } from './instrumentations/groq';
+export { GoogleGenAIInstrumentation } from './instrumentations/genai';
 export { BedrockInstrumentation } from './instrumentations/bedrock';
 export { MistralInstrumentation } from './instrumentations/mistral';
 export { OllamaInstrumentation } from './instrumentations/ollama';

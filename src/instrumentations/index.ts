@@ -12,6 +12,7 @@ import {
 import { AnthropicInstrumentation } from './anthropic';
 import { BedrockInstrumentation } from './bedrock';
 import { FetchInstrumentation, type FetchInstrumentationConfig } from './fetch';
+import { GoogleGenAIInstrumentation } from './genai';
 import { GroqInstrumentation } from './groq';
 import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './http-client';
 import { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './http-server';
@@ -27,6 +28,7 @@ export interface MidstreamInstrumentationsOptions extends MidstreamOptions {
   openai?: InstrumentationConfig;
   anthropic?: InstrumentationConfig;
   groq?: InstrumentationConfig;
+  googleGenAI?: InstrumentationConfig;
   bedrock?: InstrumentationConfig;
   mistral?: InstrumentationConfig;
   ollama?: InstrumentationConfig;
@@ -45,6 +47,7 @@ const ENTRIES: readonly Entry[] = [
   { name: 'openai', create: (o) => new OpenAIInstrumentation(o.openai) },
   { name: 'anthropic', create: (o) => new AnthropicInstrumentation(o.anthropic) },
   { name: 'groq', create: (o) => new GroqInstrumentation(o.groq) },
+  { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o.googleGenAI) },
   { name: 'bedrock', create: (o) => new BedrockInstrumentation(o.bedrock) },
   { name: 'mistral', create: (o) => new MistralInstrumentation(o.mistral) },
   { name: 'ollama', create: (o) => new OllamaInstrumentation(o.ollama) },
