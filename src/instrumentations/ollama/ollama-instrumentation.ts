@@ -7,9 +7,9 @@ import {
 } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
+import { addServerAttributes } from '../../core/server-address';
 import { claimTransportStream, markSdkStream } from '../../core/layering';
-import { processState } from '../../core/process-state';
-import { wrapAsyncIterator } from '../../core/track-async-iterable';
+import { trackIterableObject } from '../../core/track-iterable-object';
 import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { readOllamaError, readOllamaItem } from './ollama-items';
@@ -134,15 +134,14 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
   private observe(value: unknown, call: CallInfo): void {
     if (typeof value !== 'object' || value === null) return;
     const iterator = value as AbortableIterator;
-    const iterate = iterator[Symbol.asyncIterator];
-    if (typeof iterate !== 'function') return;
+    if (typeof iterator[Symbol.asyncIterator] !== 'function') return;
     const signal = iterator.abortController?.signal;
     const attributes: Attributes = {
       [sc.ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER,
       [sc.ATTR_GEN_AI_OPERATION_NAME]: call.operation,
     };
     if (call.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
-    addServer(attributes, call.host);
+    addServerAttributes(attributes, call.host);
     const tracker = this.startStream({
       spanName: call.model !== undefined ? `${call.operation} ${call.model}` : call.operation,
       spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
@@ -156,35 +155,7 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
     });
     if (tracker === undefined) return;
     tracker.markHeaders();
-    const isAborted = (): boolean => signal?.aborted === true;
-    if (signal !== undefined) {
-      // iterator.abort() / ollama.abort() while the app is not reading still ends the stream.
-      const onAbort = (): void => tracker.end('abort');
-      signal.addEventListener('abort', onAbort, { once: true });
-      tracker.onEnd = () => signal.removeEventListener('abort', onAbort);
-    }
-    const { live } = processState();
-    let observed = false;
-    Object.defineProperty(iterator, Symbol.asyncIterator, {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value: function asyncIterator(this: unknown): AsyncIterator<unknown> {
-        const source = iterate.call(this);
-        // Only the first iteration reads the body; a second one finds it consumed.
-        if (observed) return source;
-        observed = true;
-        const wrapped = guarded('ollama.iterator', () => {
-          const it = wrapAsyncIterator(source, tracker, readOllamaItem, { isAborted, onError: readOllamaError });
-          (it as AsyncIterableIterator<unknown>)[Symbol.asyncIterator] = function (this: AsyncIterableIterator<unknown>) {
-            return this;
-          };
-          return it;
-        });
-        return wrapped ?? source;
-      },
-    });
-    live.watchForAbandonment(iterator, tracker);
+    trackIterableObject(iterator, tracker, readOllamaItem, { signal, onError: readOllamaError });
   }
 }
 
@@ -202,17 +173,6 @@ function callInfo(client: unknown, endpoint: unknown, request: unknown): CallInf
     startTime: now(),
     parentContext: context.active(),
   };
-}
-
-function addServer(attributes: Attributes, host: string | undefined): void {
-  if (host === undefined || host === '') return;
-  try {
-    const url = new URL(host);
-    if (url.hostname !== '') attributes[sc.ATTR_SERVER_ADDRESS] = url.hostname;
-    if (url.port !== '') attributes[sc.ATTR_SERVER_PORT] = Number(url.port);
-  } catch {
-    // a host the client accepts but URL does not: no server attributes
-  }
 }
 
 /**
