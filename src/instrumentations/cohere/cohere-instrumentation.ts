@@ -1,0 +1,194 @@
+import { context, type Attributes, type Context } from '@opentelemetry/api';
+import {
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  isWrapped,
+  type InstrumentationConfig,
+} from '@opentelemetry/instrumentation';
+import { now } from '../../core/clock';
+import { guarded, reportOnce } from '../../core/guard';
+import { claimTransportStream, markSdkStream } from '../../core/layering';
+import { addServerAttributes } from '../../core/server-address';
+import type { ItemReader } from '../../core/track-async-iterable';
+import { trackIterableObject } from '../../core/track-iterable-object';
+import * as sc from '../../semconv';
+import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { readCohereV1Item, readCohereV2Item } from './cohere-items';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+const SOURCE = 'cohere';
+const PROVIDER = 'cohere';
+const OPERATION = 'chat';
+/** What the SDK calls when neither `baseUrl` nor `environment` is given. */
+const COHERE_PRODUCTION = 'https://api.cohere.com';
+
+/** A client class whose prototype has `chatStream` (v2 `V2Client`, v1 `CohereClient`). */
+interface ClientClass {
+  prototype: { chatStream: AnyFunction };
+}
+
+/** The SDK's `core.Stream` (only what we touch). */
+interface CohereStream {
+  controller?: { signal?: AbortSignal };
+  /** The response body it reads. */
+  stream?: unknown;
+  [Symbol.asyncIterator]: () => AsyncIterator<unknown>;
+}
+
+interface CallInfo {
+  readonly model: string | undefined;
+  readonly baseUrl: string | undefined;
+  readonly startTime: number;
+  readonly parentContext: Context;
+}
+
+/** One patched client class: where it lives and how its stream items read. */
+interface Target {
+  readonly file: string;
+  readonly exportName: string;
+  readonly readItem: ItemReader<unknown>;
+}
+
+const TARGETS: readonly Target[] = [
+  // v2 (`/v2/chat`, SSE): CohereClientV2 binds V2Client.prototype.chatStream when it is constructed.
+  { file: 'api/resources/v2/client/Client.js', exportName: 'V2Client', readItem: readCohereV2Item },
+  // v1 (`/v1/chat`, NDJSON).
+  { file: 'Client.js', exportName: 'CohereClient', readItem: readCohereV1Item },
+];
+
+/**
+ * Streams of `cohere-ai` (CommonJS only): v2 `new CohereClientV2().chatStream()` (also
+ * `new CohereClient().v2.chatStream()`) and v1 `new CohereClient().chatStream()`. Patched:
+ * `chatStream` on the V2Client and CohereClient prototypes, pass-through: it notes the request's
+ * model, start and context and marks that context for the fetch layer. On the `Stream` the call
+ * resolves to, the instance gets its own `[Symbol.asyncIterator]` (the SDK's only consumption
+ * path); the app keeps the SDK's `HttpResponsePromise` and `Stream` (research/patchpoints.md §1.9).
+ *
+ * @example
+ * ```ts
+ * import { CohereInstrumentation } from 'midstream';
+ * registerInstrumentations({ instrumentations: [new CohereInstrumentation()] });
+ * ```
+ */
+export class CohereInstrumentation extends MidstreamInstrumentation {
+  constructor(config: InstrumentationConfig = {}) {
+    super(SOURCE, config);
+  }
+
+  protected override init(): InstrumentationNodeModuleDefinition[] {
+    const versions = ['>=8.0.0 <9'];
+    const files = TARGETS.map(
+      (target) =>
+        new InstrumentationNodeModuleFile(
+          `cohere-ai/${target.file}`,
+          versions,
+          (exports: unknown) => this.patch(exports, target),
+          (exports: unknown) => this.unpatch(exports, target),
+        ),
+    );
+    return [new InstrumentationNodeModuleDefinition('cohere-ai', versions, undefined, undefined, files)];
+  }
+
+  private classOf(exports: unknown, target: Target): ClientClass | undefined {
+    const cls = (exports as Record<string, ClientClass | undefined> | undefined)?.[target.exportName];
+    return typeof cls?.prototype?.chatStream === 'function' ? cls : undefined;
+  }
+
+  private patch(exports: unknown, target: Target): unknown {
+    const cls = this.classOf(exports, target);
+    if (cls === undefined) {
+      reportOnce(`cohere.patch.${target.exportName}`, new Error(`${target.exportName}.prototype.chatStream not found`));
+      return exports;
+    }
+    if (isWrapped(cls.prototype.chatStream)) this._unwrap(cls.prototype, 'chatStream');
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const instrumentation = this;
+    this._wrap(
+      cls.prototype,
+      'chatStream',
+      (original: AnyFunction) =>
+        // Runs when the app calls chatStream(); the SDK fetches after awaiting its auth provider.
+        function chatStream(this: unknown, ...args: unknown[]): unknown {
+          const call = guarded('cohere.call', () => callInfo(this, args[0]));
+          if (call === undefined) return original.apply(this, args);
+          const marked = guarded('cohere.call', () => markSdkStream(call.parentContext)) ?? call.parentContext;
+          const result = context.with(marked, () => original.apply(this, args));
+          guarded('cohere.call', () => instrumentation.whenStream(result, call, target.readItem));
+          return result;
+        },
+    );
+    return exports;
+  }
+
+  private unpatch(exports: unknown, target: Target): void {
+    const cls = this.classOf(exports, target);
+    if (cls !== undefined && isWrapped(cls.prototype.chatStream)) this._unwrap(cls.prototype, 'chatStream');
+  }
+
+  /**
+   * A side branch on the SDK's promise, registered before the app can see the result. An
+   * `HttpResponsePromise` resolves lazily through `innerPromise` (`{data, rawResponse}`); reading
+   * that directly keeps `.withRawResponse()` and plain `await` untouched.
+   */
+  private whenStream(result: unknown, call: CallInfo, readItem: ItemReader<unknown>): void {
+    const inner = (result as { innerPromise?: unknown } | null)?.innerPromise;
+    const source = inner instanceof Promise ? inner : result instanceof Promise ? result : undefined;
+    if (source === undefined) return;
+    source.then(
+      (value: unknown) => guarded('cohere.observe', () => this.observe(streamOf(value), call, readItem)),
+      () => undefined,
+    );
+  }
+
+  /** 2nd step: headers arrived and the SDK built its `Stream`; nothing read yet. */
+  private observe(stream: CohereStream | undefined, call: CallInfo, readItem: ItemReader<unknown>): void {
+    if (stream === undefined) return;
+    const attributes: Attributes = {
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER,
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: OPERATION,
+    };
+    if (call.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
+    addServerAttributes(attributes, call.baseUrl);
+    const tracker = this.startStream({
+      spanName: call.model !== undefined ? `${OPERATION} ${call.model}` : OPERATION,
+      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
+      parentContext: call.parentContext,
+      source: SOURCE,
+      protocol: 'objects',
+      requiresTerminal: true,
+      metricAttributes: attributes,
+      genAi: true,
+      startTime: call.startTime,
+    });
+    if (tracker === undefined) return;
+    tracker.markHeaders();
+    // Without a context manager the context mark never reaches fetch: hand-over by the body the
+    // SDK holds (a no-op until the fetch layer registers its tapped bodies too).
+    claimTransportStream(stream.stream);
+    // requestOptions.abortSignal aborts the fetch and, through a listener, `stream.controller`.
+    trackIterableObject(stream, tracker, readItem, { signal: stream.controller?.signal });
+  }
+}
+
+function streamOf(value: unknown): CohereStream | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const candidate = Symbol.asyncIterator in value ? value : (value as { data?: unknown }).data;
+  if (typeof candidate !== 'object' || candidate === null) return undefined;
+  return typeof (candidate as Partial<CohereStream>)[Symbol.asyncIterator] === 'function'
+    ? (candidate as CohereStream)
+    : undefined;
+}
+
+function callInfo(client: unknown, request: unknown): CallInfo {
+  const model = (request as { model?: unknown } | null | undefined)?.model;
+  const options = (client as { _options?: { baseUrl?: unknown; environment?: unknown } } | null)?._options;
+  // baseUrl / environment may be suppliers (functions, promises); only a plain string names the server.
+  const base = options?.baseUrl ?? options?.environment ?? COHERE_PRODUCTION;
+  return {
+    model: typeof model === 'string' ? model : undefined,
+    baseUrl: typeof base === 'string' ? base : undefined,
+    startTime: now(),
+    parentContext: context.active(),
+  };
+}

@@ -1,0 +1,1 @@
+export { CohereInstrumentation } from './cohere-instrumentation';
