@@ -18,3 +18,4 @@ export { GoogleGenAIInstrumentation } from './instrumentations/genai';
 export { BedrockInstrumentation } from './instrumentations/bedrock';
 export { MistralInstrumentation } from './instrumentations/mistral';
 export { OllamaInstrumentation } from './instrumentations/ollama';
+export { CohereInstrumentation } from './instrumentations/cohere';

@@ -11,6 +11,7 @@ import {
 } from '../options';
 import { AnthropicInstrumentation } from './anthropic';
 import { BedrockInstrumentation } from './bedrock';
+import { CohereInstrumentation } from './cohere';
 import { FetchInstrumentation, type FetchInstrumentationConfig } from './fetch';
 import { GoogleGenAIInstrumentation } from './genai';
 import { GroqInstrumentation } from './groq';
@@ -32,6 +33,7 @@ export interface MidstreamInstrumentationsOptions extends MidstreamOptions {
   bedrock?: InstrumentationConfig;
   mistral?: InstrumentationConfig;
   ollama?: InstrumentationConfig;
+  cohere?: InstrumentationConfig;
 }
 
 interface Entry {
@@ -51,6 +53,7 @@ const ENTRIES: readonly Entry[] = [
   { name: 'bedrock', create: (o) => new BedrockInstrumentation(o.bedrock) },
   { name: 'mistral', create: (o) => new MistralInstrumentation(o.mistral) },
   { name: 'ollama', create: (o) => new OllamaInstrumentation(o.ollama) },
+  { name: 'cohere', create: (o) => new CohereInstrumentation(o.cohere) },
 ];
 
 /** Names accepted in {@link MidstreamOptions.instrumentations} and `MIDSTREAM_INSTRUMENTATIONS`. */
