@@ -5,7 +5,10 @@
 //     a plain reader loop, in interleaved rounds. Added CPU per event = (median on - median off) / EVENTS.
 //  2. heap per live stream: each client opens STREAMS streams that receive 10 (then 1,000) events and
 //     stall, held open by the server; heapUsed after forced GC, minus the baseline, per stream.
-//  3. core hot path without network (bench/hot-path.mjs): SseReader + rule + tracker per event, and
+//  3. SDK path (bench/sdk-client.mjs): the same server speaking the OpenAI chat and Anthropic Messages
+//     wire formats, read through the real SDKs (`create({stream: true})` + for await) with midstream's
+//     SDK instrumentation on vs off, interleaved rounds: added CPU per chunk, heap per live SDK stream.
+//  4. core hot path without network (bench/hot-path.mjs): SseReader + rule + tracker per event, and
 //     the end-of-stream metric record cost per chunk.
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,9 @@ import { runHotPath } from './hot-path.mjs';
 const EVENTS = 20_000;
 const ROUNDS = 20;
 const STREAMS = 200;
+const SDK_ROUNDS = 10;
+const SDK_HEAP_REPS = 3;
+const SDKS = ['openai', 'anthropic'];
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const started = Date.now();
@@ -26,8 +32,8 @@ const { url: baseUrl, eventBytes } = await new Promise((resolve, reject) => {
   server.stdout.once('data', (d) => resolve(JSON.parse(String(d).split('\n')[0])));
 });
 
-function startClient(mode) {
-  const child = fork(here('./client.mjs'), [mode], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startClient(mode, script = './client.mjs') {
+  const child = fork(here(script), [mode], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = new Promise((resolve) => child.once('message', resolve));
   const call = (msg) =>
     new Promise((resolve, reject) => {
@@ -80,10 +86,46 @@ for (const events of [10, 1000]) {
 }
 clients.off.exit();
 clients.on.exit();
+
+// 3. SDK path: per SDK, interleaved rounds of one stream of EVENTS events read with for await.
+const sdkClients = { off: startClient('off', './sdk-client.mjs'), on: startClient('on', './sdk-client.mjs') };
+await Promise.all([sdkClients.off.ready, sdkClients.on.ready]);
+const sdkRuns = {};
+for (const sdk of SDKS) {
+  for (const c of [sdkClients.off, sdkClients.on]) for (let i = 0; i < 3; i++) await c.call({ cmd: 'run', sdk, events: EVENTS });
+  const runs = { off: [], on: [] };
+  for (let r = 0; r < SDK_ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+    for (const mode of order) runs[mode].push(await sdkClients[mode].call({ cmd: 'run', sdk, events: EVENTS }));
+  }
+  for (const run of runs.on) {
+    if (run.spanCount !== 1 || run.outcome !== 'completed') {
+      throw new Error(`${sdk}: the instrumented client recorded ${run.spanCount} spans (outcome ${run.outcome}), expected 1 completed`);
+    }
+  }
+  const m = (mode, key) => median(runs[mode].map((x) => x[key]));
+  const chunks = m('on', 'chunks');
+  const heapOf = async (mode, events) => {
+    const reps = [];
+    for (let i = 0; i < SDK_HEAP_REPS; i++) reps.push((await sdkClients[mode].call({ cmd: 'heap', sdk, streams: STREAMS, events })).perStreamBytes);
+    return median(reps);
+  };
+  const heapSdk = {};
+  for (const events of [10, 1000]) for (const mode of ['off', 'on']) heapSdk[`${mode}${events}`] = await heapOf(mode, events);
+  sdkRuns[sdk] = {
+    off: m('off', 'cpuUs'),
+    on: m('on', 'cpuUs'),
+    chunks,
+    addedNs: ((m('on', 'cpuUs') - m('off', 'cpuUs')) * 1000) / chunks,
+    heap: heapSdk,
+  };
+}
+sdkClients.off.exit();
+sdkClients.on.exit();
 server.stdin.end();
 server.kill();
 
-// 3. core hot path, in this process.
+// 4. core hot path, in this process.
 const hot = runHotPath({ events: EVENTS });
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
@@ -95,12 +137,21 @@ const cpuRows = (label, r) => [
   ['  body reads per stream off / on (events per read on)', `${r.readsOff} / ${r.reads} (${(EVENTS / r.reads).toFixed(1)})`],
   ['  wall time off / on (median)', `${r.wallOff.toFixed(0)} ms / ${r.wallOn.toFixed(0)} ms`],
 ];
+const SDK_LABEL = { openai: 'openai chat.completions.create', anthropic: 'anthropic messages.create' };
+const sdkRows = (sdk, r) => [
+  [`SDK ${SDK_LABEL[sdk]}({stream: true}), for await over ${r.chunks.toLocaleString('en')} chunks: client CPU off / on (median of ${SDK_ROUNDS})`, `${us(r.off)} / ${us(r.on)}`],
+  ['  added CPU per chunk: (on - off) / chunks', ns(r.addedNs)],
+  ['  heap per live SDK stream after 10 / 1,000 chunks: off', `${kb(r.heap.off10)} / ${kb(r.heap.off1000)}`],
+  ['  heap per live SDK stream after 10 / 1,000 chunks: on', `${kb(r.heap.on10)} / ${kb(r.heap.on1000)}`],
+  ['  midstream share (on - off) at 10 / 1,000 chunks', `${kb(r.heap.on10 - r.heap.off10)} / ${kb(r.heap.on1000 - r.heap.off1000)}`],
+];
 const rows = [
   ...cpuRows('burst stream of 20,000 events', cpuRuns.burst),
   ...cpuRows('paced stream of 20,000 events', cpuRuns.paced),
   ['heap per live stream after 10 events: off / on', `${kb(heap.off10)} / ${kb(heap.on10)}`],
   ['heap per live stream after 1,000 events: off / on', `${kb(heap.off1000)} / ${kb(heap.on1000)}`],
   ['  midstream share (on - off) at 10 / 1,000 events', `${kb(heap.on10 - heap.off10)} / ${kb(heap.on1000 - heap.off1000)}`],
+  ...SDKS.flatMap((sdk) => sdkRows(sdk, sdkRuns[sdk])),
   ['core: SseReader alone, 1 event per push', ns(hot.sseReaderOnly)],
   ['core: SseReader alone, 16 KiB pushes', ns(hot.sseReaderOnly16k)],
   ['core: wire path (SseReader + openai.chat rule + tracker), 1 event per push', ns(hot.wirePath)],

@@ -1,0 +1,98 @@
+// Benchmark client for the SDK path, a child process driven by bench/run.mjs over IPC.
+// `node --expose-gc sdk-client.mjs on|off`.
+// on:  midstream's OpenAIInstrumentation and AnthropicInstrumentation enabled (before the SDKs are
+//      required) with the same providers as client.mjs: BasicTracerProvider + SimpleSpanProcessor
+//      into an InMemorySpanExporter (reset after every run), MeterProvider with a never-collected reader.
+// off: the same client, no OpenTelemetry at all.
+// Both read the stream the way an app does: `for await (const chunk of await create({stream: true}))`.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const mode = process.argv[2];
+let spans;
+
+if (mode === 'on') {
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
+  class IdleReader extends MetricReader {
+    async onForceFlush() {}
+    async onShutdown() {}
+  }
+  spans = new InMemorySpanExporter();
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+  const meterProvider = new MeterProvider({ readers: [new IdleReader()] });
+  const { OpenAIInstrumentation, AnthropicInstrumentation } = require('../dist/index.js');
+  for (const instrumentation of [new OpenAIInstrumentation({ enabled: false }), new AnthropicInstrumentation({ enabled: false })]) {
+    instrumentation.setTracerProvider(tracerProvider);
+    instrumentation.setMeterProvider(meterProvider);
+    instrumentation.enable();
+  }
+}
+
+const { default: OpenAI } = require('openai');
+const { default: Anthropic } = require('@anthropic-ai/sdk');
+
+const MESSAGES = [{ role: 'user', content: 'bench' }];
+
+/** A client of `sdk` whose requests carry `?events=N` (the bench server reads it). `hold`: a stalled stream. */
+function client(sdk, baseUrl, events, hold = false) {
+  const base = `${baseUrl}/${hold ? 'hold' : 'stream'}`;
+  const defaultQuery = { events: String(events) };
+  if (sdk === 'anthropic') return new Anthropic({ baseURL: base, apiKey: 'bench', maxRetries: 0, defaultQuery, openTelemetry: false });
+  return new OpenAI({ baseURL: `${base}/v1`, apiKey: 'bench', maxRetries: 0, defaultQuery });
+}
+
+function create(sdk, c) {
+  if (sdk === 'anthropic') return c.messages.create({ model: 'bench-model', max_tokens: 64, messages: MESSAGES, stream: true });
+  return c.chat.completions.create({ model: 'bench-model', messages: MESSAGES, stream: true, stream_options: { include_usage: true } });
+}
+
+/** One SDK stream of about `events` chunks read with for await. CPU of this process only. */
+async function runStream(sdk, baseUrl, events) {
+  const c = client(sdk, baseUrl, events);
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let chunks = 0;
+  for await (const _ of await create(sdk, c)) chunks++;
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const finished = spans?.getFinishedSpans() ?? [];
+  const outcome = finished[0]?.attributes['midstream.outcome'];
+  spans?.reset();
+  return { cpuUs: cpu.user + cpu.system, wallMs, chunks, spanCount: finished.length, outcome };
+}
+
+function heapAfterGc() {
+  for (let i = 0; i < 4; i++) global.gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Opens `streams` SDK streams that each yield `events` chunks and then stall; heap per live stream. */
+async function heapPerStream(sdk, baseUrl, streams, events) {
+  await runStream(sdk, baseUrl, 50); // warm-up: lazily created objects are not counted
+  const c = client(sdk, baseUrl, events, true);
+  const before = heapAfterGc();
+  const held = await Promise.all(
+    Array.from({ length: streams }, async () => {
+      const stream = await create(sdk, c);
+      const iterator = stream[Symbol.asyncIterator]();
+      for (let i = 0; i < events; i++) await iterator.next();
+      return { stream, iterator }; // the app keeps its iterator: the stream is live and held open
+    }),
+  );
+  const after = heapAfterGc();
+  await Promise.allSettled(held.map(({ iterator }) => iterator.return()));
+  spans?.reset();
+  return { perStreamBytes: (after - before) / streams, live: held.length };
+}
+
+process.on('message', async (msg) => {
+  try {
+    if (msg.cmd === 'run') process.send({ ok: true, result: await runStream(msg.sdk, msg.baseUrl, msg.events) });
+    else if (msg.cmd === 'heap') process.send({ ok: true, result: await heapPerStream(msg.sdk, msg.baseUrl, msg.streams, msg.events) });
+    else if (msg.cmd === 'exit') process.exit(0);
+  } catch (error) {
+    process.send({ ok: false, error: String(error?.stack ?? error) });
+  }
+});
+process.send({ ready: true });
