@@ -27,7 +27,20 @@ function disableAll(list) {
 it('builds every instrumentation by default', () => {
   const list = midstreamInstrumentations();
   disableAll(list);
-  assert.deepEqual(names(list), ['fetch', 'http-client', 'http-server', 'openai', 'anthropic', 'groq', 'ollama']);
+  assert.deepEqual(names(list), [
+    'fetch',
+    'http-client',
+    'http-server',
+    'openai',
+    'anthropic',
+    'groq',
+    'google-genai',
+    'bedrock',
+    'mistral',
+    'langchain',
+    'ollama',
+    'cohere',
+  ]);
 });
 
 it('builds only the instrumentations named in options, ahead of MIDSTREAM_INSTRUMENTATIONS', (t) => {
