@@ -12,8 +12,8 @@ import { readGenAIChunk, readGenAIError } from './genai-items';
 type AnyFunction = (...args: unknown[]) => unknown;
 
 const PACKAGE_NAME = '@google/genai';
-// Tested: see the report of the genai tests (installed devDependency and the lowest version claimed).
-const SUPPORTED_VERSIONS = ['>=1.0.0 <3'];
+// Tested: 1.0.1, 1.52.0, 2.0.0 and 2.32.0 (1.0.0's CommonJS entry cannot be required at all).
+const SUPPORTED_VERSIONS = ['>=1.0.1 <3'];
 const SOURCE = 'google-genai';
 const OPERATION = 'generate_content';
 const PROVIDER_GEMINI = 'gcp.gemini';
