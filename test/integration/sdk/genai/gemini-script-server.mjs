@@ -6,7 +6,8 @@
 // mode: full | cut<N> (N events, then a clean end) | destroy<N> (N events, then socket.destroy())
 //       | hold<N> (N events, then keep the connection open) | stall<N>x<MS> (N events, a held write
 //       of MS milliseconds, then the rest) | partial<N> (N events, half of the next, then a clean end)
-//       | status<CODE> (an HTTP error with Google's JSON error body).
+//       | status<CODE> (an HTTP error with Google's JSON error body) | drip<N> (the whole fixture in
+//       N-byte writes, splitting CRLFs and UTF-8 sequences).
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 
@@ -33,6 +34,7 @@ function parseMode(mode) {
   if ((m = /^stall(\d+)x(\d+)$/.exec(mode)))
     return { count: Infinity, then: 'end', stallAfter: Number(m[1]), stallMs: Number(m[2]) };
   if ((m = /^status(\d+)$/.exec(mode))) return { status: Number(m[1]) };
+  if ((m = /^drip(\d+)$/.exec(mode))) return { drip: Number(m[1]) };
   throw new Error(`unknown mode ${mode}`);
 }
 
@@ -51,6 +53,12 @@ async function play(res, fixture, mode) {
   }
   const events = loadEvents(fixture);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'x-gemini-service-tier': 'standard' });
+  if (script.drip !== undefined) {
+    const bytes = Buffer.from(events.join(''), 'utf8');
+    for (let i = 0; i < bytes.length && !res.destroyed; i += script.drip) await write(res, bytes.subarray(i, i + script.drip));
+    res.end();
+    return;
+  }
   const n = Math.min(script.count, events.length);
   for (let i = 0; i < n; i++) {
     if (res.destroyed) return;

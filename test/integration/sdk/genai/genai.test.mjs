@@ -226,6 +226,23 @@ test('records a stall event and still completes', async (t) => {
   assert.equal(stall.attributes['midstream.chunk.index'], 1);
 });
 
+test('awkward slices (1 and 5 bytes: split CRLFs and UTF-8) give the same items and a completed span', async (t) => {
+  const server = await startGeminiServer(t);
+  const read = async (mode, model) => {
+    const ai = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: server.baseUrl('gemini-unicode', mode) } });
+    return (await drain(await stream(ai, model))).map((c) => c.text);
+  };
+  const whole = await read('full', 'g-slices-whole');
+  assert.equal(whole.join(''), 'Grüße 👋 — 日本');
+  for (const n of [1, 5]) {
+    assert.deepEqual(await read(`drip${n}`, `g-slices-${n}`), whole);
+    const span = onlySpan(otel, `g-slices-${n}`);
+    assert.equal(span.attributes['midstream.outcome'], 'completed');
+    assert.equal(span.attributes['midstream.chunk.count'], 3);
+    assert.equal(span.attributes['midstream.output.chars'], 'Grüße 👋 — 日本'.length);
+  }
+});
+
 test('automatic continuation: two hops are one completed span with the summed usage', { skip: noContinuation }, async (t) => {
   const { ai, server } = await setup(t, 'gemini-continuation-hop1+gemini-continuation-hop2', 'full');
   const items = await drain(await stream(ai, 'g-hops'));
