@@ -77,7 +77,9 @@ export class CohereInstrumentation extends MidstreamInstrumentation {
   }
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
-    const versions = ['>=8.0.0 <9'];
+    // Tested: 7.21.0, 8.0.0, 8.1.0. 7.14-7.17 could not be loaded here (they require AWS
+    // packages at import that the test install lacks), so the claim starts at 7.21.
+    const versions = ['>=7.21.0 <9'];
     const files = TARGETS.map(
       (target) =>
         new InstrumentationNodeModuleFile(
