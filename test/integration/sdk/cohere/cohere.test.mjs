@@ -2,10 +2,22 @@
 // servers speaking Cohere's wire formats, with real faults: v2 chat (SSE) and v1 chat (NDJSON).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { CohereInstrumentation } from '../../../../dist/instrumentations/cohere/index.js';
 import { startNdjsonServer } from '../ndjson-script-server.mjs';
 import { startScriptServer } from '../sse-script-server.mjs';
-import { capture, histogram, instrument, onlySpan, outcomeCount, sdkRequire, streamSpans, withOptions } from '../sdk-harness.mjs';
+import {
+  capture,
+  histogram,
+  instrument,
+  onlySpan,
+  outcomeCount,
+  sdkRequire,
+  streamSpans,
+  until,
+  withOptions,
+} from '../sdk-harness.mjs';
 
 const instrumentation = new CohereInstrumentation();
 const otel = instrument(instrumentation);
@@ -293,4 +305,16 @@ test('the app sees identical items and errors with and without the instrumentati
   assert.equal(streamSpans(otel, 'c-transparent').length, 9, 'disabled: no new spans');
   assert.deepEqual(instrumented, plain);
   assert.equal(plain.filter((r) => r.error !== undefined).length, 3, 'the scenarios include failures');
+});
+
+test('a stream that is never read and dropped ends as abandoned', async (t) => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc');
+  const { client } = await v2(t, 'cohere-chat', 'hold2');
+  await client.chatStream({ model: 'c-abandon', messages: MESSAGES });
+  await until(() => {
+    gc();
+    return streamSpans(otel, 'c-abandon').length === 1;
+  }, 'the abandoned span');
+  assert.equal(onlySpan(otel, 'c-abandon').attributes['midstream.outcome'], 'abandoned');
 });
