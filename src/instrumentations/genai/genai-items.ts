@@ -43,6 +43,7 @@ export function readGenAIChunk(item: unknown, tracker: StreamTracker): void {
   const content = first?.content;
   if (content != null && content.role === 'user' && first?.finishReason === undefined) {
     tracker.terminalSeen = false;
+    tracker.facts.finishReasons = undefined;
     return;
   }
   // With automatic function calling the first chunk, not the promise, follows the headers.

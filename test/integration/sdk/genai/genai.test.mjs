@@ -243,6 +243,17 @@ test('awkward slices (1 and 5 bytes: split CRLFs and UTF-8) give the same items 
   }
 });
 
+test('a blocked prompt (promptFeedback.blockReason, no candidates) is a completed answer with that reason', async (t) => {
+  const { ai } = await setup(t, 'gemini-blocked', 'full');
+  const items = await drain(await stream(ai, 'g-blocked'));
+  assert.equal(items.length, 1);
+  assert.equal(items[0].promptFeedback.blockReason, 'PROHIBITED_CONTENT');
+  const span = onlySpan(otel, 'g-blocked');
+  assert.equal(span.attributes['midstream.outcome'], 'completed');
+  assert.deepEqual(span.attributes['gen_ai.response.finish_reasons'], ['PROHIBITED_CONTENT']);
+  assert.equal(span.attributes['gen_ai.usage.input_tokens'], 9);
+});
+
 test('automatic continuation: two hops are one completed span with the summed usage', { skip: noContinuation }, async (t) => {
   const { ai, server } = await setup(t, 'gemini-continuation-hop1+gemini-continuation-hop2', 'full');
   const items = await drain(await stream(ai, 'g-hops'));
@@ -311,7 +322,9 @@ test('automatic function calling: a cut second turn is truncated although the fi
   const { ai } = await setup(t, 'gemini-afc-call+gemini-stream', 'full+cut1');
   const items = await drain(await stream(ai, 'g-afc-cut', { tools: [weatherTool([])] }));
   assert.equal(items.length, 3);
-  assert.equal(onlySpan(otel, 'g-afc-cut').attributes['midstream.outcome'], 'truncated');
+  const span = onlySpan(otel, 'g-afc-cut');
+  assert.equal(span.attributes['midstream.outcome'], 'truncated');
+  assert.equal(span.attributes['gen_ai.response.finish_reasons'], undefined, "the first turn's STOP is not the answer's");
 });
 
 test('chat.sendMessageStream(): one span, and the chat history is still recorded', async (t) => {
