@@ -18,6 +18,7 @@ import { GroqInstrumentation } from './groq';
 import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './http-client';
 import { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './http-server';
 import { OllamaInstrumentation } from './ollama';
+import { LangChainInstrumentation } from './langchain';
 import { MistralInstrumentation } from './mistral';
 import { OpenAIInstrumentation } from './openai';
 
@@ -32,6 +33,7 @@ export interface MidstreamInstrumentationsOptions extends MidstreamOptions {
   googleGenAI?: InstrumentationConfig;
   bedrock?: InstrumentationConfig;
   mistral?: InstrumentationConfig;
+  langchain?: InstrumentationConfig;
   ollama?: InstrumentationConfig;
   cohere?: InstrumentationConfig;
 }
@@ -52,6 +54,7 @@ const ENTRIES: readonly Entry[] = [
   { name: 'google-genai', create: (o) => new GoogleGenAIInstrumentation(o.googleGenAI) },
   { name: 'bedrock', create: (o) => new BedrockInstrumentation(o.bedrock) },
   { name: 'mistral', create: (o) => new MistralInstrumentation(o.mistral) },
+  { name: 'langchain', create: (o) => new LangChainInstrumentation(o.langchain) },
   { name: 'ollama', create: (o) => new OllamaInstrumentation(o.ollama) },
   { name: 'cohere', create: (o) => new CohereInstrumentation(o.cohere) },
 ];
@@ -88,4 +91,30 @@ export function midstreamInstrumentations(options: MidstreamInstrumentationsOpti
     if (instrumentation !== undefined) out.push(instrumentation);
   }
   return out;
+}
+
+/**
+ * The module files midstream's instrumentations patch inside their packages (e.g.
+ * `openai/core/streaming.mjs`). The ESM door gives them to the import-in-the-middle loader: a package
+ * imports its internal files by relative path, which the loader's list of package names never matches.
+ * Builds each instrumentation disabled (no hook, no patch) only to read its module definitions.
+ */
+export function instrumentedModuleFiles(): string[] {
+  // Every per-instrumentation config key reads as `{ enabled: false }`.
+  const disabled = new Proxy({}, { get: () => ({ enabled: false }) }) as MidstreamInstrumentationsOptions;
+  const files = new Set<string>();
+  for (const entry of ENTRIES) {
+    guarded(`instrumentations.files.${entry.name}`, () => {
+      const instrumentation = entry.create(disabled) as { getModuleDefinitions?: () => ModuleDefinitionLike[] };
+      for (const definition of instrumentation.getModuleDefinitions?.() ?? []) {
+        for (const file of definition.files ?? []) files.add(file.name);
+      }
+    });
+  }
+  return [...files];
+}
+
+interface ModuleDefinitionLike {
+  readonly name: string;
+  readonly files?: readonly { readonly name: string }[];
 }

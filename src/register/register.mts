@@ -17,6 +17,11 @@ interface Iitm {
   Hook: new (modules: string[], options: { internals: boolean }, hook: () => void) => unknown;
 }
 
+/** Matches a package file (`openai/core/streaming.mjs`) under any node_modules directory. */
+function fileMatcher(file: string): RegExp {
+  return new RegExp(`/node_modules/${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
 let channel: IitmChannel | undefined;
 // Hooks created in a worker would register a second loader; only the main thread registers it.
 if (isMainThread && typeof nodeModule.register === 'function') {
@@ -25,6 +30,18 @@ if (isMainThread && typeof nodeModule.register === 'function') {
     // its Hook() calls send module names through this channel to the loader.
     const iitm = require('import-in-the-middle') as Iitm;
     channel = iitm.createAddHookMessageChannel();
+    // The loader matches the package names it is told (`openai`) against bare specifiers only; the
+    // internal files midstream patches (`openai/core/streaming.mjs`) are imported by relative path, so
+    // they are matched by their resolved path instead. Nothing else in those packages is wrapped.
+    const { instrumentedModuleFiles } = require('../instrumentations/index.js') as typeof import('../instrumentations/index.js');
+    const data = (channel.registerOptions.data ?? {}) as { include?: (string | RegExp)[] };
+    data.include = [
+      ...(data.include ?? []),
+      ...instrumentedModuleFiles()
+        .filter((f) => f.includes('/'))
+        .map(fileMatcher),
+    ];
+    channel.registerOptions.data = data;
     nodeModule.register('import-in-the-middle/hook.mjs', import.meta.url, channel.registerOptions);
   } catch (error) {
     channel = undefined;

@@ -65,20 +65,13 @@ function outcomes(receiver, model) {
     .filter((p) => p.attributes['gen_ai.request.model'] === model);
 }
 
-// KNOWN BUG (todo until src/register/register.mts is fixed): the ESM door registers the
-// import-in-the-middle loader with a message channel, so the loader wraps only modules whose
-// *specifier* was announced (`openai`, `@anthropic-ai/sdk`). The SDK's internal files
-// (`./core/streaming.mjs`, `./client.mjs`, imported by relative specifier) are never wrapped, so the
-// InstrumentationNodeModuleFile patches never run: only the fetch span arrives. Adding
-// `channel.registerOptions.data.include = [/\/node_modules\/(?:openai|@anthropic-ai\/sdk|groq-sdk)\//]`
-// before `register()` makes these tests pass (checked on a scratch copy of dist/).
-const ESM_INTERNALS_BUG = 'the ESM door does not wrap SDK-internal .mjs files (see comment above)';
+// The ESM door must wrap the SDKs' internal .mjs files (`./core/streaming.mjs`, `./client.mjs`), which
+// the SDK imports by relative path: the loader is given their paths (src/register/register.mts).
 
 for (const door of ['cjs', 'esm']) {
   for (const sdkName of ['openai', 'anthropic']) {
-    const options = door === 'esm' ? { todo: ESM_INTERNALS_BUG } : {};
     describe(`${DOOR[door].join(' ')} with the ${sdkName} SDK (${door} app)`, () => {
-      it('exports one stream span per SDK call with the outcome and GenAI attributes, counted once in metrics', options, async (t) => {
+      it('exports one stream span per SDK call with the outcome and GenAI attributes, counted once in metrics', async (t) => {
         const { receiver, models, app, sdk } = await runStreams(t, door, sdkName);
         assert.match(app.stdout(), new RegExp(`^run ${models.full} items ${sdk.items}$`, 'm'));
         assert.match(app.stdout(), /^done$/m);
@@ -108,7 +101,7 @@ for (const door of ['cjs', 'esm']) {
         assert.equal(receiver.rejected, 0);
       });
 
-      it('exports a clean close before the terminal marker as truncated', options, async (t) => {
+      it('exports a clean close before the terminal marker as truncated', async (t) => {
         const { receiver, models, app, sdk } = await runStreams(t, door, sdkName);
         assert.match(app.stdout(), new RegExp(`^run ${models.cut} items \\d+$`, 'm'), 'the SDK ends silently');
         const [span, ...more] = byModel(receiver, models.cut).filter((s) => s.attributes['midstream.source'] === sdk.source);
