@@ -157,10 +157,9 @@ const rows = [
   ['core: wire path (SseReader + openai.chat rule + tracker), 1 event per push', ns(hot.wirePath)],
   ['core: wire path, 16 KiB pushes', ns(hot.wirePath16k)],
   ['core: tracker.onChunk() alone', ns(hot.onChunkOnly)],
-  ['end of stream: metric replay per chunk, GenAI stream (2 gap histograms)', ns(hot.finishGenAi.perChunk)],
-  ['end of stream: metric replay per chunk, plain stream (1 gap histogram)', ns(hot.finishPlain.perChunk)],
-  ['  replay share of the added CPU per event, burst fetch stream (plain: user rule)', `${Math.round((100 * hot.finishPlain.perChunk) / cpuRuns.burst.addedNs)} %`],
-  ['end of stream: fixed cost per stream (span + metrics), GenAI / plain', `${(hot.finishGenAi.perStreamFixed / 1000).toFixed(0)} µs / ${(hot.finishPlain.perStreamFixed / 1000).toFixed(0)} µs`],
+  ['end of stream, with midstreamMetricProducer (as measured above): per-chunk histograms, per chunk, GenAI / plain', `${ns(hot.finishGenAiProducer.perChunk)} / ${ns(hot.finishPlainProducer.perChunk)}`],
+  ['end of stream, without the producer: SDK replay per chunk, GenAI (2 histograms) / plain (1)', `${ns(hot.finishGenAi.perChunk)} / ${ns(hot.finishPlain.perChunk)}`],
+  ['end of stream: fixed cost per stream (span + metrics), GenAI / plain, with the producer', `${(hot.finishGenAiProducer.perStreamFixed / 1000).toFixed(0)} µs / ${(hot.finishPlainProducer.perStreamFixed / 1000).toFixed(0)} µs`],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
