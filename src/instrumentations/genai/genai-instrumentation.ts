@@ -3,7 +3,9 @@ import { InstrumentationNodeModuleDefinition, type InstrumentationConfig } from 
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream, markSdkStream } from '../../core/layering';
+import { isAbortError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
+import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
 import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
@@ -20,6 +22,8 @@ const PROVIDER_GEMINI = 'gcp.gemini';
 const PROVIDER_VERTEX_AI = 'gcp.vertex_ai';
 const METHOD = 'generateContentStream';
 const METHODS = ['next', 'throw', 'return'] as const;
+/** error.type of a stream the SDK's own `httpOptions.timeout` cut (the name `AbortSignal.timeout()` uses). */
+const SDK_TIMEOUT = 'TimeoutError';
 
 /** The SDK's `ApiClient` (not exported; reached through `models.apiClient`). */
 interface ApiClientLike {
@@ -227,9 +231,15 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
     const signal = p?.config?.abortSignal;
     const isAborted = (): boolean => signal?.aborted === true;
     const source = { next: gen.next.bind(gen), return: gen.return.bind(gen), throw: gen.throw.bind(gen) };
+    // The SDK's `httpOptions.timeout` stays armed while the body is read and aborts the fetch: an
+    // AbortError the caller's signal did not cause is that timeout, a failure rather than a cancel.
+    const onError = (error: unknown, t: StreamTracker): void => {
+      if (!isAborted() && isAbortError(error)) t.markError(SDK_TIMEOUT);
+      else readGenAIError(error, t);
+    };
     const wrapped = wrapAsyncIterator(source as AsyncIterator<unknown>, tracker, readGenAIChunk, {
       isAborted,
-      onError: readGenAIError,
+      onError,
     });
     // The SDK's generator (tslib's __asyncGenerator) holds next/throw/return as own properties;
     // they are replaced in place (same keys, order and flags). The wrappers are closures (no `this`).

@@ -205,6 +205,22 @@ test('marks an abort through config.abortSignal as aborted with status unset', a
   assert.equal(span.status.code, 0);
 });
 
+test("marks the SDK's own httpOptions.timeout firing mid-stream as errored (not a caller abort)", async (t) => {
+  const server = await startGeminiServer(t);
+  const ai = new GoogleGenAI({
+    apiKey: 'test',
+    httpOptions: { baseUrl: server.baseUrl('gemini-stream', 'hold2'), timeout: 150 },
+  });
+  const items = [];
+  const result = await capture(async () => drain(await stream(ai, 'g-timeout'), items));
+  assert.equal(result.error?.name, 'AbortError', 'the SDK surfaces its timeout as an AbortError');
+  assert.equal(items.length, 2);
+  const span = onlySpan(otel, 'g-timeout');
+  assert.equal(span.attributes['midstream.outcome'], 'errored');
+  assert.equal(span.attributes['error.type'], 'TimeoutError');
+  assert.equal(span.status.code, 2);
+});
+
 test('marks a consumer break as cancelled', async (t) => {
   const { ai } = await setup(t, 'gemini-stream', 'hold2');
   for await (const _ of await stream(ai, 'g-break')) break;
