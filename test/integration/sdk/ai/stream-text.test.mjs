@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AiSdkInstrumentation } from '../../../../dist/instrumentations/ai-sdk/index.js';
 import { startScriptServer } from '../sse-script-server.mjs';
-import { capture, histogram, instrument, onlySpan, outcomeCount, sdkRequire, streamSpans, withOptions } from '../sdk-harness.mjs';
+import { capture, histogram, instrument, onlySpan, outcomeCount, sdkRequire, streamSpans, until, withOptions } from '../sdk-harness.mjs';
 
 const instrumentation = new AiSdkInstrumentation();
 const otel = instrument(instrumentation);
@@ -245,4 +245,40 @@ test('the app sees identical text, parts and errors with and without the instrum
   assert.equal(streamSpans(otel, 'ai-transparent').length, 18, 'disabled: no new spans');
   assert.deepEqual(instrumented, plain);
   assert.ok(plain.some((r) => r.error !== undefined || r.items.some((i) => String(i).includes('"type":"error"'))));
+});
+
+test('marks a consumer break out of textStream as cancelled (the SDK keeps the provider stream open)', async (t) => {
+  const model = await modelFor(t, 'openai-chat', 'hold3', 'chat', 'ai-break');
+  for await (const _ of stream(model).textStream) break;
+  const span = onlySpan(otel, 'ai-break');
+  assert.equal(span.attributes['midstream.outcome'], 'cancelled');
+  assert.equal(span.attributes['error.type'], undefined);
+  assert.equal(span.status.code, 0);
+});
+
+test('marks a break out of fullStream as cancelled', async (t) => {
+  const model = await modelFor(t, 'openai-responses', 'hold5', 'responses', 'ai-break-full');
+  for await (const part of stream(model).fullStream) if (part.type === 'text-delta') break;
+  assert.equal(onlySpan(otel, 'ai-break-full').attributes['midstream.outcome'], 'cancelled');
+});
+
+test('a break from one consumer while a result promise still reads the stream is not a cancel', async (t) => {
+  const model = await modelFor(t, 'openai-chat', 'full', 'chat', 'ai-break-one');
+  const result = stream(model);
+  const text = result.text;
+  for await (const _ of result.textStream) break;
+  assert.equal(await text, 'Hello world');
+  assert.equal(onlySpan(otel, 'ai-break-one').attributes['midstream.outcome'], 'completed');
+});
+
+test('a cancelled toTextStreamResponse() body is cancelled', async (t) => {
+  const model = await modelFor(t, 'openai-chat', 'hold3', 'chat', 'ai-response-cancel');
+  const response = stream(model).toTextStreamResponse();
+  const reader = response.body.getReader();
+  const first = await reader.read();
+  assert.equal(new TextDecoder().decode(first.value), 'Hello');
+  await reader.cancel();
+  // The cancel reaches the tee branch through the response body's pipe chain a few turns later.
+  await until(() => streamSpans(otel, 'ai-response-cancel').length === 1, 'the cancelled span');
+  assert.equal(onlySpan(otel, 'ai-response-cancel').attributes['midstream.outcome'], 'cancelled');
 });
