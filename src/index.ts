@@ -19,3 +19,4 @@ export { BedrockInstrumentation } from './instrumentations/bedrock';
 export { MistralInstrumentation } from './instrumentations/mistral';
 export { OllamaInstrumentation } from './instrumentations/ollama';
 export { CohereInstrumentation } from './instrumentations/cohere';
+export { AiSdkInstrumentation } from './instrumentations/ai-sdk';

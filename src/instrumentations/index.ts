@@ -9,6 +9,7 @@ import {
   type InstrumentationName,
   type MidstreamOptions,
 } from '../options';
+import { AiSdkInstrumentation } from './ai-sdk';
 import { AnthropicInstrumentation } from './anthropic';
 import { BedrockInstrumentation } from './bedrock';
 import { CohereInstrumentation } from './cohere';
@@ -36,6 +37,7 @@ export interface MidstreamInstrumentationsOptions extends MidstreamOptions {
   langchain?: InstrumentationConfig;
   ollama?: InstrumentationConfig;
   cohere?: InstrumentationConfig;
+  aiSdk?: InstrumentationConfig;
 }
 
 interface Entry {
@@ -57,6 +59,7 @@ const ENTRIES: readonly Entry[] = [
   { name: 'langchain', create: (o) => new LangChainInstrumentation(o.langchain) },
   { name: 'ollama', create: (o) => new OllamaInstrumentation(o.ollama) },
   { name: 'cohere', create: (o) => new CohereInstrumentation(o.cohere) },
+  { name: 'ai-sdk', create: (o) => new AiSdkInstrumentation(o.aiSdk) },
 ];
 
 /** Names accepted in {@link MidstreamOptions.instrumentations} and `MIDSTREAM_INSTRUMENTATIONS`. */
