@@ -1,3 +1,4 @@
+import { registerTransportStream } from '../../core/layering';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
 import type { WireReader } from '../../core/wire-reader';
@@ -72,6 +73,8 @@ export function tapResponse(res: Response, tracker: StreamTracker, wire: WireRea
       return native;
     }
     tapped = tap(native);
+    // An SDK that keeps only the body (cohere's Stream) claims the stream by the body it was given.
+    registerTransportStream(tapped, tracker);
     live.forgetAbandonment(tracker);
     if (tracker.isLive) live.watchForAbandonment(tapped, tracker);
     return tapped;

@@ -1,5 +1,6 @@
 // Without a context manager the adapter's context mark cannot reach the SDK's fetch call (made
-// after the SDK awaits its auth provider), and the SDK hands its Stream only the response body.
+// after the SDK awaits its auth provider), and the SDK hands its Stream only the response body: the
+// fetch layer registers the tapped body too, so the adapter claims the stream by it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
@@ -11,7 +12,6 @@ import { sumWhere } from '../../../support/in-memory-otel.mjs';
 
 test(
   'without a context manager a cohere stream over instrumented fetch counts once',
-  { todo: 'needs the fetch layer to register its tapped body for claimTransportStream(stream.stream)' },
   async (t) => {
     const otel = instrument(new CohereInstrumentation());
     context.disable();
