@@ -47,3 +47,25 @@ export function claimTransportStream(response: unknown): void {
   map.delete(response);
   tracker.stopRecordingMetrics();
 }
+
+/**
+ * A wrapper stream (LangChain's chat model stream) whose items come from another layer's stream
+ * (an SDK stream an SDK adapter tracks). The inner stream is the one counted; the wrapper keeps its
+ * span (the parent) and stops recording metrics when told that an inner stream was tracked.
+ */
+export interface WrapperStream {
+  innerStreamStarted(): void;
+}
+
+const WRAPPER_STREAM_KEY = createContextKey('midstream.wrapper-stream');
+
+/** Marks `ctx` as the context of a wrapper stream's call (its span should be active in `ctx` too). */
+export function markWrapperStream(ctx: Context, wrapper: WrapperStream): Context {
+  return ctx.setValue(WRAPPER_STREAM_KEY, wrapper);
+}
+
+/** A counted stream started in `ctx`: tells the enclosing wrapper stream, if any. */
+export function notifyWrapperStream(ctx: Context): void {
+  const wrapper = ctx.getValue(WRAPPER_STREAM_KEY) as WrapperStream | undefined;
+  if (wrapper !== undefined) wrapper.innerStreamStarted();
+}

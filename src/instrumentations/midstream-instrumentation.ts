@@ -6,6 +6,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import { toEpochMillis } from '../core/clock';
 import { guarded } from '../core/guard';
+import { notifyWrapperStream } from '../core/layering';
 import { processState } from '../core/process-state';
 import { StreamTelemetry } from '../core/stream-telemetry';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
@@ -76,6 +77,9 @@ export abstract class MidstreamInstrumentation<
           },
           init.parentContext ?? apiContext.active(),
         );
+      const parentContext = init.parentContext ?? apiContext.active();
+      // A wrapper stream around this one (LangChain) stops counting: this stream is the counted one.
+      if (init.recordMetrics !== false) notifyWrapperStream(parentContext);
       return new StreamTracker(this.telemetry, {
         span,
         ownsSpan: init.span === undefined,
