@@ -17,6 +17,7 @@ export { GroqInstrumentation } from './instrumentations/groq';
 export { GoogleGenAIInstrumentation } from './instrumentations/genai';
 export { BedrockInstrumentation } from './instrumentations/bedrock';
 export { MistralInstrumentation } from './instrumentations/mistral';
+export { LangChainInstrumentation } from './instrumentations/langchain';
 export { OllamaInstrumentation } from './instrumentations/ollama';
 export { CohereInstrumentation } from './instrumentations/cohere';
 export { AiSdkInstrumentation } from './instrumentations/ai-sdk';

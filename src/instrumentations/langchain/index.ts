@@ -1,0 +1,1 @@
+export { LangChainInstrumentation } from './langchain-instrumentation';
