@@ -10,14 +10,7 @@ import { startScriptServer } from '../sse-script-server.mjs';
 
 const APP = fileURLToPath(new URL('./register-app.mjs', import.meta.url));
 
-// KNOWN BUG (same as test/integration/register/sdk-register.test.mjs): the ESM door registers the
-// import-in-the-middle loader with a message channel, which wraps only announced *specifiers*, so the
-// SDK's internal files (esm/lib/event-streams.js, esm/funcs/chatStream.js) are never wrapped and only
-// the fetch span arrives. With `channel.registerOptions.data.include = [/\/node_modules\/@mistralai\/mistralai\//]`
-// added before `register()` in dist/register/register.mjs this test passes (checked).
-const ESM_INTERNALS_BUG = 'the ESM door does not wrap SDK-internal files (see comment above)';
-
-test('node --import midstream/register: a Mistral chat.stream() exports one completed chat span, counted once', { todo: ESM_INTERNALS_BUG }, async (t) => {
+test('node --import midstream/register: a Mistral chat.stream() exports one completed chat span, counted once', async (t) => {
   const receiver = await startOtlpReceiver();
   t.after(() => receiver.close());
   const server = await startScriptServer(t);
