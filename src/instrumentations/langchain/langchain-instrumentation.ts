@@ -175,9 +175,18 @@ export class LangChainInstrumentation extends MidstreamInstrumentation {
       return this;
     };
     if (signal !== undefined) {
-      // LangChain races the consumer's read against the signal: the model may never be read again.
+      // LangChain races the consumer's read against the signal and then never resumes the model's
+      // generator, so the SDK stream inside it would stay open until collected ('abandoned'). On
+      // abort we end this stream and return() the generator (nobody can read it any more: every
+      // later read throws the AbortError), which closes the inner SDK stream as aborted.
       if (signal.aborted) tracker.end('abort');
-      const onAbort = (): void => tracker.end('abort');
+      const onAbort = (): void => {
+        tracker.end('abort');
+        guarded('langchain.abortReturn', () => {
+          const done = inContext.return?.();
+          if (done !== undefined) done.catch(() => undefined);
+        });
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       tracker.onEnd = () => signal.removeEventListener('abort', onAbort);
     }
