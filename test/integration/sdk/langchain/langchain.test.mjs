@@ -91,6 +91,16 @@ test('a chain (prompt.pipe(model)) and a bound model stream through the same pat
   );
 });
 
+test('streamEvents() on a chat model is tracked through the same patch', async (t) => {
+  otel.resetSpans();
+  let streamed = 0;
+  for await (const event of fakeList().streamEvents('hi', { version: 'v2' })) if (event.event === 'on_chat_model_stream') streamed++;
+  assert.equal(streamed, 5);
+  const span = only('langchain');
+  assert.equal(span.attributes['midstream.outcome'], 'completed');
+  assert.equal(span.attributes['midstream.chunk.count'], 5);
+});
+
 test('marks a consumer break as cancelled (LangChain callbacks report nothing here)', async (t) => {
   otel.resetSpans();
   const delta = await counted(async () => {

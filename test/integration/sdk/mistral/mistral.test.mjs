@@ -147,6 +147,12 @@ test('the stream span starts when the app calls chat.stream(), before the header
   assert.ok(span.attributes['midstream.time_to_first_chunk'] >= span.attributes['midstream.time_to_headers']);
 });
 
+test('captures the completion text only when content capture is on', async (t) => {
+  const captured = await runScenarios(t, { MISTRAL_TEST_CAPTURE: 'on', SCENARIOS: 'm-complete' });
+  assert.equal(spanOf(captured, 'm-complete').attributes['midstream.content.output'], 'Hello world');
+  assert.equal(spanOf(await report(t), 'm-complete').attributes['midstream.content.output'], undefined);
+});
+
 test('the app sees identical items and errors with and without midstream', async (t) => {
   const r = await report(t);
   const plain = await runScenarios(t, { MISTRAL_TEST_INSTRUMENT: 'off' });

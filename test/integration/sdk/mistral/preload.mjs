@@ -13,7 +13,7 @@ if (process.env.MISTRAL_TEST_INSTRUMENT !== 'off') {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const { processState } = require('../../../../dist/core/process-state.js');
   const { resolveOptions } = require('../../../../dist/options.js');
-  processState().options = resolveOptions({ stallThresholdMs: 60 });
+  processState().options = resolveOptions({ stallThresholdMs: 60, captureContent: process.env.MISTRAL_TEST_CAPTURE === 'on' });
   const { MistralInstrumentation } = require('../../../../dist/instrumentations/mistral/index.js');
   const { FetchInstrumentation } = require('../../../../dist/instrumentations/fetch/index.js');
   const otel = createInMemoryOtel();
