@@ -1,4 +1,5 @@
 import { createContextKey, type Context } from '@opentelemetry/api';
+import type { Outcome } from './outcome';
 
 /**
  * Marks a context in which an SDK-level instrumentation already tracks the stream, so transport
@@ -17,7 +18,13 @@ export function isSdkStream(ctx: Context): boolean {
 
 /** Transport trackers by the response object they observe; process-wide so two copies agree. */
 const TRANSPORT_KEY = Symbol.for('midstream.transport-streams.v1');
-type Demotable = { stopRecordingMetrics(): void };
+/** What the layering needs of a transport tracker (a StreamTracker; structural, so two copies agree). */
+export interface TransportStream {
+  stopRecordingMetrics(): void;
+  readonly isLive: boolean;
+  finish(outcome: Outcome): void;
+}
+type Demotable = TransportStream;
 
 function transportStreams(): WeakMap<object, Demotable> {
   const g = globalThis as unknown as Record<symbol, WeakMap<object, Demotable> | undefined>;
@@ -38,14 +45,32 @@ export function registerTransportStream(response: object, tracker: Demotable): v
  * An SDK adapter that took over `response` stops the transport tracker's metrics. This does not
  * depend on context propagation, which needs a registered context manager: without one the
  * context mark of {@link markSdkStream} never reaches the fetch call and the stream would be counted twice.
+ * With `sdkTracker` (or later through {@link endTransportWith}), the transport stream also ends when
+ * the SDK stream ends, with its outcome, if it is still live then: an SDK that stops reading the body
+ * after its terminal item (ollama) would otherwise leave the transport span open until GC.
  */
-export function claimTransportStream(response: unknown): void {
-  if (response === null || typeof response !== 'object') return;
+export function claimTransportStream(response: unknown, sdkTracker?: SdkStream): TransportStream | undefined {
+  if (response === null || typeof response !== 'object') return undefined;
   const map = transportStreams();
   const tracker = map.get(response);
-  if (tracker === undefined) return;
+  if (tracker === undefined) return undefined;
   map.delete(response);
   tracker.stopRecordingMetrics();
+  if (sdkTracker !== undefined) endTransportWith(sdkTracker, tracker);
+  return tracker;
+}
+
+/** The SDK-level tracker, as far as the layering needs it. */
+export interface SdkStream {
+  whenEnded(fn: (outcome: Outcome) => void): void;
+}
+
+/** Ends `transport` with the SDK stream's outcome when the SDK stream ends, unless it ended first. */
+export function endTransportWith(sdkTracker: SdkStream, transport: TransportStream | undefined): void {
+  if (transport === undefined) return;
+  sdkTracker.whenEnded((outcome) => {
+    if (transport.isLive) transport.finish(outcome);
+  });
 }
 
 /**

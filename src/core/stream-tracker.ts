@@ -88,6 +88,7 @@ export class StreamTracker implements LiveStream {
   onEnd: ((outcome: Outcome) => void) | undefined;
 
   private state = LIVE;
+  private endListeners: ((outcome: Outcome) => void)[] | undefined;
   private readonly telemetry: StreamTelemetry;
   private readonly captureCap: number;
 
@@ -202,6 +203,19 @@ export class StreamTracker implements LiveStream {
     const onEnd = this.onEnd;
     this.onEnd = undefined;
     if (onEnd !== undefined) guarded('tracker.onEnd', () => onEnd(outcome));
+    const listeners = this.endListeners;
+    this.endListeners = undefined;
+    if (listeners !== undefined) for (const fn of listeners) guarded('tracker.endListener', () => fn(outcome));
+  }
+
+  /** Calls `fn(outcome)` once when this stream ends (at once if it already has). Not for the hot path. */
+  whenEnded(fn: (outcome: Outcome) => void): void {
+    if (this.outcome !== undefined) {
+      const outcome = this.outcome;
+      guarded('tracker.endListener', () => fn(outcome));
+      return;
+    }
+    (this.endListeners ??= []).push(fn);
   }
 
   /** Watchdog tick: detects a stall in progress and the opt-in idle timeout. */

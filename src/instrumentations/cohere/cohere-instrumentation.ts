@@ -166,8 +166,8 @@ export class CohereInstrumentation extends MidstreamInstrumentation {
     if (tracker === undefined) return;
     tracker.markHeaders();
     // Without a context manager the context mark never reaches fetch: hand-over by the body the
-    // SDK holds (a no-op until the fetch layer registers its tapped bodies too).
-    claimTransportStream(stream.stream);
+    // SDK holds (the fetch layer registers its tapped body too).
+    claimTransportStream(stream.stream, tracker);
     // requestOptions.abortSignal aborts the fetch and, through a listener, `stream.controller`.
     trackIterableObject(stream, tracker, readItem, { signal: stream.controller?.signal });
   }

@@ -130,7 +130,9 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
       }),
     );
     if (tracker === undefined) return;
-    if (!sdkStream) registerTransportStream(response, tracker);
+    // Registered even under an SDK's context mark (metrics already off): the SDK adapter that claims
+    // it ends this span with its own outcome if the SDK stops reading before the body ends.
+    registerTransportStream(response, tracker);
     tracker.markHeaders();
     const wire = createWireReader(tracker, match.protocol, match.rule);
     const signal = call.signal;

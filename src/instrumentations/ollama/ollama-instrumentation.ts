@@ -8,7 +8,7 @@ import {
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { addServerAttributes } from '../../core/server-address';
-import { claimTransportStream, markSdkStream } from '../../core/layering';
+import { claimTransportStream, endTransportWith, markSdkStream, type TransportStream } from '../../core/layering';
 import { trackIterableObject } from '../../core/track-iterable-object';
 import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
@@ -39,6 +39,8 @@ interface CallInfo {
   readonly host: string | undefined;
   readonly startTime: number;
   readonly parentContext: Context;
+  /** The fetch layer's tracker of this call's response, once claimed. */
+  transport?: TransportStream;
 }
 
 /**
@@ -113,7 +115,7 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
 
   private tracedCall(client: unknown, original: AnyFunction, args: unknown[], call: CallInfo): unknown {
     const marked = guarded('ollama.call', () => markSdkStream(call.parentContext)) ?? call.parentContext;
-    const restoreFetch = guarded('ollama.fetch', () => claimResponsesOf(client));
+    const restoreFetch = guarded('ollama.fetch', () => claimResponsesOf(client, call));
     let result: unknown;
     try {
       result = context.with(marked, () => original.apply(client, args));
@@ -155,6 +157,8 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
     });
     if (tracker === undefined) return;
     tracker.markHeaders();
+    // ollama stops reading the body after `done` (and on break): the fetch span ends with this outcome.
+    endTransportWith(tracker, call.transport);
     trackIterableObject(iterator, tracker, readOllamaItem, { signal, onError: readOllamaError });
   }
 }
@@ -181,7 +185,7 @@ function callInfo(client: unknown, endpoint: unknown, request: unknown): CallInf
  * fetch is a pass-through that claims the Response from the fetch layer (layering.ts). Returns the
  * restore step, or undefined when `fetch` is not a plain own property.
  */
-function claimResponsesOf(client: unknown): (() => void) | undefined {
+function claimResponsesOf(client: unknown, call: CallInfo): (() => void) | undefined {
   if (typeof client !== 'object' || client === null) return undefined;
   const own = Object.getOwnPropertyDescriptor(client, 'fetch');
   if (own === undefined || own.writable !== true || typeof own.value !== 'function') return undefined;
@@ -191,7 +195,10 @@ function claimResponsesOf(client: unknown): (() => void) | undefined {
     const promise = Reflect.apply(appFetch, this, args);
     if (promise instanceof Promise) {
       promise.then(
-        (response: unknown) => guarded('ollama.claim', () => claimTransportStream(response)),
+        (response: unknown) =>
+          guarded('ollama.claim', () => {
+            call.transport = claimTransportStream(response);
+          }),
         () => undefined,
       );
     }

@@ -168,7 +168,7 @@ export abstract class StainlessInstrumentation extends MidstreamInstrumentation 
     const tracker = this.startTracker(request, route?.operation, route?.requiresTerminal ?? false, response);
     if (tracker === undefined) return;
     // The fetch layer saw the same response: it keeps its span, this layer counts the stream.
-    claimTransportStream(response);
+    claimTransportStream(response, tracker);
     tracker.markHeaders();
     const readItem = route?.readItem ?? countItems;
     const signal = (controller as { signal?: AbortSignal } | undefined)?.signal;
