@@ -40,6 +40,7 @@ it('builds every instrumentation by default', () => {
     'langchain',
     'ollama',
     'cohere',
+    'ai-sdk',
   ]);
 });
 
