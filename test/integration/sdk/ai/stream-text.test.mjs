@@ -141,7 +141,8 @@ test('marks a Responses stream closed before response.completed as truncated', a
 test('marks a destroyed socket as truncated and lets the SDK error through', async (t) => {
   const model = await modelFor(t, 'openai-chat', 'destroy2', 'chat', 'ai-destroy');
   const { items, error } = await capture(async (parts) => drain(stream(model).fullStream, parts));
-  assert.equal(error?.ctor, 'APICallError', 'iterating fullStream throws');
+  // APICallError (cause: TypeError terminated); @ai-sdk/openai < 3.0.100 passes the TypeError itself.
+  assert.ok(['APICallError', 'TypeError'].includes(error?.ctor), `iterating fullStream throws: ${error?.ctor}`);
   assert.ok(items.some((p) => p.type === 'text-delta'));
   const span = onlySpan(otel, 'ai-destroy');
   assert.equal(span.attributes['midstream.outcome'], 'truncated');
@@ -160,13 +161,20 @@ test('marks an in-stream error part as errored with the provider error type', as
   assert.equal(await outcomeCount(otel, 'ai-error', 'errored'), 1);
 });
 
-test('a Responses response.failed before any output is errored (doStream rejects)', async (t) => {
+test('a Responses response.failed before any output is errored (doStream rejects), never completed', async (t) => {
   const model = await modelFor(t, 'openai-responses-failed', 'full', 'responses', 'ai-resp-failed');
   const parts = await drain(stream(model).fullStream);
-  assert.equal(parts.find((p) => p.type === 'error')?.error?.message, 'The model failed to generate a response.');
   const span = onlySpan(otel, 'ai-resp-failed');
-  assert.equal(span.attributes['midstream.outcome'], 'errored');
-  assert.equal(span.attributes['error.type'], 'server_error');
+  const error = parts.find((p) => p.type === 'error')?.error;
+  if (error !== undefined) {
+    assert.equal(error.message, 'The model failed to generate a response.');
+    assert.equal(span.attributes['midstream.outcome'], 'errored');
+    assert.equal(span.attributes['error.type'], 'server_error');
+  } else {
+    // @ai-sdk/openai before ~3.0.100 drops response.failed and finishes with 'other': no terminal.
+    assert.equal(span.attributes['midstream.outcome'], 'truncated');
+  }
+  assert.equal(span.status.code, 2);
 });
 
 test('marks an abort through abortSignal as aborted with status unset', async (t) => {
