@@ -11,7 +11,8 @@ import { providerForHost } from '../../protocols/provider-hosts';
 import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { providerErrorType, readStreamPart } from './stream-parts';
-import { streamTextCallOf, watchBranch, withStreamTextCall, type StreamTextCall } from './stream-text-calls';
+import { streamTextCallOf } from './stream-text-calls';
+import { StreamTextPatch } from './stream-text-patch';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -48,20 +49,12 @@ const OPENAI_ROUTES: readonly ModelRoute[] = [
 const SOURCE = 'ai-sdk';
 const PROVIDER_PACKAGE = '@ai-sdk/openai';
 const PROVIDER_NAME = 'openai';
-// Tested: 3.0.141 (with ai 6.0.326). The LanguageModelV3 stream parts (`finishReason: {unified, raw}`,
+// Tested: 3.0.0, 3.0.100, 3.0.141 (with ai 6.0.326). The LanguageModelV3 stream parts (`finishReason: {unified, raw}`,
 // usage `{total}`) are what this adapter reads.
 const SUPPORTED_VERSIONS = ['>=3.0.0 <4'];
 const AI_PACKAGE = 'ai';
-// Tested: 6.0.326. Only `streamText` is wrapped, to see consumers stop (stream-text-calls.ts).
+// Tested: 6.0.0 and 6.0.326. Only `streamText` is wrapped, to see consumers stop (stream-text-patch.ts).
 const AI_SUPPORTED_VERSIONS = ['>=6.0.0 <7'];
-
-/** Our `streamText` wrappers, so patching the same exports twice wraps once. */
-const STREAM_TEXT_WRAPPERS = new WeakSet<object>();
-
-/** The prototype of `ai`'s (unexported) DefaultStreamTextResult (only what we touch). */
-interface StreamTextResultPrototype {
-  teeStream: AnyFunction;
-}
 
 /**
  * Streams of the Vercel AI SDK (`ai`: `streamText`, `streamObject`, and everything built on them) on
@@ -79,19 +72,26 @@ interface StreamTextResultPrototype {
  * ```
  */
 export class AiSdkInstrumentation extends MidstreamInstrumentation {
-  /** `streamText` calls by their result object. */
-  private readonly calls = new WeakMap<object, StreamTextCall>();
-  /** Result prototypes whose `teeStream` is wrapped (one per build of `ai`). */
-  private readonly resultPrototypes = new Set<StreamTextResultPrototype>();
+  // `declare`: no field initializer, which would run after the base constructor's init()/enable().
+  declare private streamTextPatch: StreamTextPatch | undefined;
 
   constructor(config: InstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 
+  private get streamText(): StreamTextPatch {
+    return (this.streamTextPatch ??= new StreamTextPatch({
+      wrap: (target, name, wrapper) => this._wrap(target as Record<string, AnyFunction>, name, wrapper),
+      unwrap: (target, name) => {
+        if (isWrapped((target as Record<string, unknown>)[name])) this._unwrap(target as Record<string, AnyFunction>, name);
+      },
+      isEnabled: () => this.isEnabled(),
+    }));
+  }
+
   override disable(): void {
     super.disable();
-    for (const proto of this.resultPrototypes) if (isWrapped(proto.teeStream)) this._unwrap(proto, 'teeStream');
-    this.resultPrototypes.clear();
+    this.streamText.unpatchResults();
   }
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
@@ -102,72 +102,10 @@ export class AiSdkInstrumentation extends MidstreamInstrumentation {
         (exports: unknown) => this.patchProvider(exports),
         (exports: unknown) => this.unpatchProvider(exports),
       ),
-      new InstrumentationNodeModuleDefinition(AI_PACKAGE, AI_SUPPORTED_VERSIONS, (exports: unknown) => this.patchAi(exports)),
+      new InstrumentationNodeModuleDefinition(AI_PACKAGE, AI_SUPPORTED_VERSIONS, (exports: unknown) =>
+        this.streamText.patch(exports),
+      ),
     ];
-  }
-
-  /**
-   * `ai`'s CommonJS exports are getter-only and not configurable, so the CommonJS patch returns a
-   * copy with `streamText` replaced (require-in-the-middle hands that copy to the app); an ESM
-   * namespace from import-in-the-middle accepts the assignment (research/patchpoints.md §1.5).
-   * The wrapper passes through once this instrumentation is disabled.
-   */
-  private patchAi(exports: unknown): unknown {
-    return (
-      guarded(`${SOURCE}.patch.ai`, () => {
-        const original = (exports as { streamText?: unknown } | undefined)?.streamText;
-        if (typeof original !== 'function' || STREAM_TEXT_WRAPPERS.has(original)) return exports;
-        const wrapped = this.wrapStreamText(original as AnyFunction);
-        const target = exports as Record<string | symbol, unknown>;
-        if (target[Symbol.toStringTag] === 'Module') {
-          target.streamText = wrapped;
-          return exports;
-        }
-        const descriptors = Object.getOwnPropertyDescriptors(exports);
-        descriptors.streamText = { value: wrapped, enumerable: true, writable: false, configurable: false };
-        return Object.create(Object.getPrototypeOf(exports) as object | null, descriptors) as unknown;
-      }) ?? exports
-    );
-  }
-
-  private wrapStreamText(original: AnyFunction): AnyFunction {
-    const kind = `${SOURCE}.streamText`;
-    const isEnabled = (): boolean => this.isEnabled();
-    const watchResult = (result: unknown, call: StreamTextCall): void => this.watchResult(result, call);
-    const wrapped = function streamText(this: unknown, ...args: unknown[]): unknown {
-      if (!isEnabled()) return original.apply(this, args);
-      const call: StreamTextCall = { trackers: [], open: 0 };
-      const parentContext = context.active();
-      const marked = guarded(kind, () => withStreamTextCall(parentContext, call)) ?? parentContext;
-      const result = context.with(marked, () => original.apply(this, args));
-      guarded(kind, () => watchResult(result, call));
-      return result;
-    };
-    STREAM_TEXT_WRAPPERS.add(wrapped);
-    return wrapped;
-  }
-
-  /** Wraps `teeStream` on the result's prototype, once per prototype; keys the call by the result. */
-  private watchResult(result: unknown, call: StreamTextCall): void {
-    if (typeof result !== 'object' || result === null) return;
-    const proto = Object.getPrototypeOf(result) as StreamTextResultPrototype | null;
-    if (typeof proto?.teeStream !== 'function') return;
-    this.calls.set(result, call);
-    if (this.resultPrototypes.has(proto)) return;
-    this.resultPrototypes.add(proto);
-    const calls = this.calls;
-    this._wrap(
-      proto,
-      'teeStream',
-      (teeStream: AnyFunction) =>
-        // Runs each time an app-facing stream is made from the result (textStream, fullStream, ...).
-        function (this: object, ...args: unknown[]): unknown {
-          const branch = teeStream.apply(this, args);
-          const call = calls.get(this);
-          if (call === undefined || !(branch instanceof ReadableStream)) return branch;
-          return guarded(`${SOURCE}.teeStream`, () => watchBranch(branch, call)) ?? branch;
-        },
-    );
   }
 
   /** The model prototypes of one build of the provider package (CJS exports or ESM namespace). */
