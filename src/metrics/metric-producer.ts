@@ -1,4 +1,4 @@
-import { ValueType, type HrTime } from '@opentelemetry/api';
+import { ValueType } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
@@ -54,7 +54,7 @@ class GapMetricProducer implements MetricProducer {
         dataPoints.push({
           attributes: agg.attributes,
           startTime: millisToHrTime(agg.startTime),
-          endTime: endTime as HrTime,
+          endTime,
           value: {
             buckets: { boundaries: [...GapHistogram.boundaries], counts: Array.from(agg.counts) },
             sum: agg.sum,
