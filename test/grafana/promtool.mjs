@@ -9,6 +9,9 @@ import * as yaml from 'js-yaml';
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
 export function hasPromtool() {
+  // CI (.ci/run) installs Prometheus and sets MIDSTREAM_REQUIRE_PROMETHEUS=1: there a missing binary
+  // fails these tests instead of skipping them.
+  if (process.env.MIDSTREAM_REQUIRE_PROMETHEUS === '1') return true;
   return spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
 }
 
