@@ -8,9 +8,28 @@ import { toEpochMillis } from '../core/clock';
 import { guarded } from '../core/guard';
 import { notifyWrapperStream } from '../core/layering';
 import { processState } from '../core/process-state';
+import { addServerAttributes } from '../core/server-address';
 import { StreamTelemetry } from '../core/stream-telemetry';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
+import * as sc from '../semconv';
 import { PACKAGE_NAME, VERSION } from '../version';
+
+/** A GenAI stream of an SDK adapter: the GenAI attributes and span name are derived from these. */
+export interface GenAiStreamInit {
+  /** `gen_ai.provider.name` (semconv well-known value). */
+  readonly provider: string;
+  /** `gen_ai.operation.name`: `chat`, `text_completion`, `generate_content`, ... */
+  readonly operation: string;
+  /** `gen_ai.request.model`, when the call names one. */
+  readonly model?: string;
+  /** The SDK's base URL: gives `server.address` / `server.port`. */
+  readonly server?: string | URL;
+  readonly source: string;
+  readonly parentContext?: Context;
+  readonly startTime?: number;
+  /** Whether the stream must show its terminal signal to be `completed`. Default true. */
+  readonly requiresTerminal?: boolean;
+}
 
 export interface StartStreamInit {
   /** Span name for a new span; ignored when `span` is given. */
@@ -60,6 +79,30 @@ export abstract class MidstreamInstrumentation<
   /** midstream's process-wide options (stall threshold, capture, ...). */
   protected get options() {
     return processState().options;
+  }
+
+  /**
+   * Starts the stream of an SDK call: a `{operation} {model}` CLIENT span with the GenAI attributes,
+   * the same low-cardinality attributes on the metrics, SDK items as chunks. Never throws.
+   */
+  protected startGenAiStream(init: GenAiStreamInit): StreamTracker | undefined {
+    const attributes: Attributes = {
+      [sc.ATTR_GEN_AI_PROVIDER_NAME]: init.provider,
+      [sc.ATTR_GEN_AI_OPERATION_NAME]: init.operation,
+    };
+    if (init.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
+    addServerAttributes(attributes, init.server);
+    return this.startStream({
+      spanName: init.model !== undefined ? `${init.operation} ${init.model}` : init.operation,
+      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
+      parentContext: init.parentContext,
+      source: init.source,
+      protocol: 'objects',
+      requiresTerminal: init.requiresTerminal ?? true,
+      metricAttributes: attributes,
+      genAi: true,
+      startTime: init.startTime,
+    });
   }
 
   /** Starts a tracked stream (a new span, or enrichment of `init.span`). Never throws; undefined on failure. */

@@ -1,4 +1,4 @@
-import { context, type Attributes, type Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
@@ -8,7 +8,6 @@ import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
 import { providerForHost } from '../../protocols/provider-hosts';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { providerErrorType, readStreamPart } from './stream-parts';
 import { streamTextCallOf } from './stream-text-calls';
@@ -186,24 +185,13 @@ export class AiSdkInstrumentation extends MidstreamInstrumentation {
     const modelId = typeof model.modelId === 'string' ? model.modelId : undefined;
     const url = urlOf(model, route, modelId);
     const providerName = (url !== undefined ? providerForHost(url.host) : undefined) ?? PROVIDER_NAME;
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: providerName,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: route.operation,
-    };
-    if (modelId !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = modelId;
-    if (url !== undefined && url.hostname !== '') {
-      attributes[sc.ATTR_SERVER_ADDRESS] = url.hostname;
-      if (url.port !== '') attributes[sc.ATTR_SERVER_PORT] = Number(url.port);
-    }
-    return this.startStream({
-      spanName: modelId !== undefined ? `${route.operation} ${modelId}` : route.operation,
-      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
-      parentContext,
+    return this.startGenAiStream({
+      provider: providerName,
+      operation: route.operation,
+      model: modelId,
+      server: url,
       source: SOURCE,
-      protocol: 'objects',
-      requiresTerminal: true,
-      metricAttributes: attributes,
-      genAi: true,
+      parentContext,
       startTime: now(),
     });
   }

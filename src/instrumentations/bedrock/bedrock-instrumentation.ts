@@ -1,4 +1,4 @@
-import { context, type Attributes, type Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
@@ -6,7 +6,6 @@ import { markSdkStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator, type ItemReader } from '../../core/track-async-iterable';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { readBedrockError, readConverseItem, readInvokeItem } from './bedrock-items';
 
@@ -208,20 +207,12 @@ export class BedrockInstrumentation extends MidstreamInstrumentation {
   }
 
   private startTracker(info: SendInfo): StreamTracker | undefined {
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: info.genAiOperation,
-    };
-    if (info.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = info.model;
-    return this.startStream({
-      spanName: info.model !== undefined ? `${info.genAiOperation} ${info.model}` : info.genAiOperation,
-      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
-      parentContext: info.parentContext,
+    return this.startGenAiStream({
+      provider: PROVIDER,
+      operation: info.genAiOperation,
+      model: info.model,
       source: SOURCE,
-      protocol: 'objects',
-      requiresTerminal: true,
-      metricAttributes: attributes,
-      genAi: true,
+      parentContext: info.parentContext,
       startTime: info.startTime,
     });
   }

@@ -1,4 +1,4 @@
-import { context, type Attributes, type Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
@@ -8,10 +8,8 @@ import {
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream, markSdkStream } from '../../core/layering';
-import { addServerAttributes } from '../../core/server-address';
 import type { ItemReader } from '../../core/track-async-iterable';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { readCohereV1Item, readCohereV2Item } from './cohere-items';
 
@@ -146,21 +144,13 @@ export class CohereInstrumentation extends MidstreamInstrumentation {
   /** 2nd step: headers arrived and the SDK built its `Stream`; nothing read yet. */
   private observe(stream: CohereStream | undefined, call: CallInfo, readItem: ItemReader<unknown>): void {
     if (stream === undefined) return;
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: OPERATION,
-    };
-    if (call.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
-    addServerAttributes(attributes, call.baseUrl);
-    const tracker = this.startStream({
-      spanName: call.model !== undefined ? `${OPERATION} ${call.model}` : OPERATION,
-      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
-      parentContext: call.parentContext,
+    const tracker = this.startGenAiStream({
+      provider: PROVIDER,
+      operation: OPERATION,
+      model: call.model,
+      server: call.baseUrl,
       source: SOURCE,
-      protocol: 'objects',
-      requiresTerminal: true,
-      metricAttributes: attributes,
-      genAi: true,
+      parentContext: call.parentContext,
       startTime: call.startTime,
     });
     if (tracker === undefined) return;

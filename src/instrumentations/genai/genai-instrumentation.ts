@@ -1,4 +1,4 @@
-import { context, type Attributes, type Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
@@ -7,7 +7,6 @@ import { isAbortError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { readGenAIChunk, readGenAIError } from './genai-items';
 
@@ -203,25 +202,13 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
     const model = typeof p?.model === 'string' ? p.model : undefined;
     const apiClient = models.apiClient;
     const vertex = apiClient?.isVertexAI?.() === true;
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: vertex ? PROVIDER_VERTEX_AI : PROVIDER_GEMINI,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: OPERATION,
-    };
-    if (model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = model;
-    const url = baseUrlOf(p, apiClient);
-    if (url !== undefined && url.hostname !== '') {
-      attributes[sc.ATTR_SERVER_ADDRESS] = url.hostname;
-      if (url.port !== '') attributes[sc.ATTR_SERVER_PORT] = Number(url.port);
-    }
-    const tracker = this.startStream({
-      spanName: model !== undefined ? `${OPERATION} ${model}` : OPERATION,
-      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
-      parentContext,
+    const tracker = this.startGenAiStream({
+      provider: vertex ? PROVIDER_VERTEX_AI : PROVIDER_GEMINI,
+      operation: OPERATION,
+      model,
+      server: baseUrlOf(p, apiClient),
       source: SOURCE,
-      protocol: 'objects',
-      requiresTerminal: true,
-      metricAttributes: attributes,
-      genAi: true,
+      parentContext,
       startTime,
     });
     if (tracker === undefined) return;

@@ -1,4 +1,4 @@
-import { context, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { context, trace, type Context } from '@opentelemetry/api';
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
@@ -11,7 +11,6 @@ import { markSdkStream, markWrapperStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { readLangChainItem } from './langchain-items';
 
@@ -129,22 +128,15 @@ export class LangChainInstrumentation extends MidstreamInstrumentation {
     const modelName = firstString(model.model, model.modelName, ls?.ls_model_name);
     const lsProvider = typeof ls?.ls_provider === 'string' ? ls.ls_provider.toLowerCase() : undefined;
     const known = lsProvider !== undefined ? PROVIDERS[lsProvider] : undefined;
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: known ?? lsProvider ?? SOURCE,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: 'chat',
-    };
-    if (modelName !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = modelName;
-    const tracker = this.startStream({
-      spanName: modelName !== undefined ? `chat ${modelName}` : 'chat',
-      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
-      parentContext,
+    const tracker = this.startGenAiStream({
+      provider: known ?? lsProvider ?? SOURCE,
+      operation: 'chat',
+      model: modelName,
       source: SOURCE,
-      protocol: 'objects',
+      parentContext,
+      startTime,
       // A model of a known provider reports its finish; a fake or custom one may never do.
       requiresTerminal: known !== undefined,
-      metricAttributes: attributes,
-      genAi: true,
-      startTime,
     });
     if (tracker === undefined) return undefined;
     const signal = (options as { signal?: unknown } | null | undefined)?.signal;

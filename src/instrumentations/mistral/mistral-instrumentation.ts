@@ -1,4 +1,4 @@
-import { context, createContextKey, type Attributes, type Context } from '@opentelemetry/api';
+import { context, createContextKey, type Context } from '@opentelemetry/api';
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
@@ -7,7 +7,6 @@ import {
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { markSdkStream } from '../../core/layering';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { observeEventStream, trackedEventStreamClass, type EventStreamClass, type Observation } from './mistral-event-stream';
 
@@ -128,24 +127,13 @@ export class MistralInstrumentation extends MidstreamInstrumentation {
     if (call === undefined || call.claimed) return undefined;
     if (!(body instanceof ReadableStream) || typeof parse !== 'function') return undefined;
     call.claimed = true;
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: call.operation,
-    };
-    if (call.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
-    if (call.url !== undefined && call.url.hostname !== '') {
-      attributes[sc.ATTR_SERVER_ADDRESS] = call.url.hostname;
-      if (call.url.port !== '') attributes[sc.ATTR_SERVER_PORT] = Number(call.url.port);
-    }
-    const tracker = this.startStream({
-      spanName: call.model !== undefined ? `${call.operation} ${call.model}` : call.operation,
-      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
-      parentContext: call.parentContext,
+    const tracker = this.startGenAiStream({
+      provider: PROVIDER,
+      operation: call.operation,
+      model: call.model,
+      server: call.url,
       source: SOURCE,
-      protocol: 'objects',
-      requiresTerminal: true,
-      metricAttributes: attributes,
-      genAi: true,
+      parentContext: call.parentContext,
       startTime: call.startTime,
     });
     if (tracker === undefined) return undefined;

@@ -1,4 +1,4 @@
-import { context, type Attributes, type Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
@@ -7,10 +7,8 @@ import {
 } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
-import { addServerAttributes } from '../../core/server-address';
 import { claimTransportStream, endTransportWith, markSdkStream, type TransportStream } from '../../core/layering';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import * as sc from '../../semconv';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { readOllamaError, readOllamaItem } from './ollama-items';
 
@@ -138,21 +136,13 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
     const iterator = value as AbortableIterator;
     if (typeof iterator[Symbol.asyncIterator] !== 'function') return;
     const signal = iterator.abortController?.signal;
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: call.operation,
-    };
-    if (call.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = call.model;
-    addServerAttributes(attributes, call.host);
-    const tracker = this.startStream({
-      spanName: call.model !== undefined ? `${call.operation} ${call.model}` : call.operation,
-      spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
-      parentContext: call.parentContext,
+    const tracker = this.startGenAiStream({
+      provider: PROVIDER,
+      operation: call.operation,
+      model: call.model,
+      server: call.host,
       source: SOURCE,
-      protocol: 'objects',
-      requiresTerminal: true,
-      metricAttributes: attributes,
-      genAi: true,
+      parentContext: call.parentContext,
       startTime: call.startTime,
     });
     if (tracker === undefined) return;
