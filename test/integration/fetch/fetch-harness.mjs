@@ -24,14 +24,22 @@ export function spansOf(server) {
   return tel.spansWhere((s) => s.attributes['server.port'] === server.port);
 }
 
+/** SSE events (blank-line terminated) in the bytes received so far. */
+function eventsIn(chunks) {
+  return Buffer.concat(chunks).toString('utf8').split('\n\n').length - 1;
+}
+
 function describeError(e) {
   return { ctor: e?.constructor?.name, name: e?.name, message: e?.message, cause: e?.cause?.code };
 }
 
 /**
  * Fetches `url` and reads it by `how`: 'read' (reader to the end), 'iterate' (for await to the end),
- * 'abort' (abort after `after` chunks, then keep reading), 'break' (for await, break after `after`),
- * 'cancel' (reader.cancel() after `after`), 'text', 'json', 'arrayBuffer', 'blob'.
+ * 'abort' (abort once `after` SSE events arrived, then keep reading), 'break' (for await, break once
+ * `after` events arrived), 'cancel' (reader.cancel() once `after` events arrived), 'text', 'json',
+ * 'arrayBuffer', 'blob'. Counting events, not reads, keeps a run independent of how the socket
+ * happened to chunk the body: with a server that holds after `after` events, the app reads exactly
+ * those bytes in both runs of sameWithAndWithout().
  * Returns { data: string (hex for bytes), error, response }.
  */
 export async function consume(url, how = 'read', { after = 1, init = {} } = {}) {
@@ -48,7 +56,7 @@ export async function consume(url, how = 'read', { after = 1, init = {} } = {}) 
     if (how === 'iterate' || how === 'break') {
       for await (const c of response.body) {
         chunks.push(Buffer.from(c));
-        if (how === 'break' && chunks.length >= after) break;
+        if (how === 'break' && eventsIn(chunks) >= after) break;
       }
     } else {
       const reader = response.body.getReader();
@@ -56,8 +64,8 @@ export async function consume(url, how = 'read', { after = 1, init = {} } = {}) 
         const { done, value } = await reader.read();
         if (done) break;
         chunks.push(Buffer.from(value));
-        if (chunks.length === after && how === 'abort') controller.abort();
-        if (chunks.length === after && how === 'cancel') {
+        if (how === 'abort' && !controller.signal.aborted && eventsIn(chunks) >= after) controller.abort();
+        if (how === 'cancel' && eventsIn(chunks) >= after) {
           await reader.cancel();
           break;
         }

@@ -70,7 +70,7 @@ test('marks an Anthropic error event as errored', async (t) => {
 test('marks an AbortController abort mid-stream as aborted', async (t) => {
   const server = await startSseServer({ events: openAIChatEvents(['a', 'b', 'c']), fault: 'hold-after:2' });
   t.after(() => server.close());
-  const seen = await sameWithAndWithout(() => consume(server.url(CHAT), 'abort'));
+  const seen = await sameWithAndWithout(() => consume(server.url(CHAT), 'abort', { after: 2 }));
   assert.equal(seen.error.name, 'AbortError');
   const span = spanOf(server);
   assert.equal(span.attributes['midstream.outcome'], 'aborted');
@@ -81,7 +81,7 @@ test('marks an AbortController abort mid-stream as aborted', async (t) => {
 test('marks a break out of for await over res.body as cancelled', async (t) => {
   const server = await startSseServer({ events: openAIChatEvents(['a', 'b', 'c']), fault: 'hold-after:3' });
   t.after(() => server.close());
-  const seen = await sameWithAndWithout(() => consume(server.url(CHAT), 'break', { after: 2 }));
+  const seen = await sameWithAndWithout(() => consume(server.url(CHAT), 'break', { after: 3 }));
   assert.equal(seen.error, undefined);
   assert.equal(spanOf(server).attributes['midstream.outcome'], 'cancelled');
 });
@@ -89,7 +89,7 @@ test('marks a break out of for await over res.body as cancelled', async (t) => {
 test('marks reader.cancel() as cancelled', async (t) => {
   const server = await startSseServer({ events: openAIChatEvents(['a', 'b', 'c']), fault: 'hold-after:3' });
   t.after(() => server.close());
-  const seen = await sameWithAndWithout(() => consume(server.url(CHAT), 'cancel', { after: 1 }));
+  const seen = await sameWithAndWithout(() => consume(server.url(CHAT), 'cancel', { after: 3 }));
   assert.equal(seen.error, undefined);
   const span = spanOf(server);
   assert.equal(span.attributes['midstream.outcome'], 'cancelled');
