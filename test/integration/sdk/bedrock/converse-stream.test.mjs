@@ -232,3 +232,25 @@ test('an output that is never read and dropped ends as abandoned', async (t) => 
   }, 'the abandoned span');
   assert.equal(onlySpan(otel, 'b-abandon').attributes['midstream.outcome'], 'abandoned');
 });
+
+test('an abortSignal abort while the app is not reading ends the stream as aborted', async (t) => {
+  const { client } = await setup(t, sdk, 'converse-stream', 'hold3');
+  const ac = new AbortController();
+  const output = await converse(sdk, client, 'b-abort-idle', { abortSignal: ac.signal });
+  const iterator = output.stream[Symbol.asyncIterator]();
+  await iterator.next();
+  ac.abort();
+  const span = onlySpan(otel, 'b-abort-idle');
+  assert.equal(span.attributes['midstream.outcome'], 'aborted');
+  assert.equal(span.status.code, 0);
+  await iterator.return?.().catch(() => undefined);
+});
+
+test('an abortSignal abort before the first read ends the stream as aborted', async (t) => {
+  const { client } = await setup(t, sdk, 'converse-stream', 'hold3');
+  const ac = new AbortController();
+  const output = await converse(sdk, client, 'b-abort-unread', { abortSignal: ac.signal });
+  ac.abort();
+  assert.equal(onlySpan(otel, 'b-abort-unread').attributes['midstream.outcome'], 'aborted');
+  assert.ok(output.stream, 'the app still holds the output');
+});
