@@ -110,6 +110,8 @@ export class CohereInstrumentation extends MidstreamInstrumentation {
       (original: AnyFunction) =>
         // Runs when the app calls chatStream(); the SDK fetches after awaiting its auth provider.
         function chatStream(this: unknown, ...args: unknown[]): unknown {
+          // CohereClientV2 keeps a bound copy of this wrapper: after disable() it must pass through.
+          if (!instrumentation.isEnabled()) return original.apply(this, args);
           const call = guarded('cohere.call', () => callInfo(this, args[0]));
           if (call === undefined) return original.apply(this, args);
           const marked = guarded('cohere.call', () => markSdkStream(call.parentContext)) ?? call.parentContext;

@@ -318,3 +318,13 @@ test('a stream that is never read and dropped ends as abandoned', async (t) => {
   }, 'the abandoned span');
   assert.equal(onlySpan(otel, 'c-abandon').attributes['midstream.outcome'], 'abandoned');
 });
+
+test('a CohereClientV2 made while enabled is no longer tracked after disable()', async (t) => {
+  const { client } = await v2(t, 'cohere-chat', 'full');
+  instrumentation.disable();
+  t.after(() => instrumentation.enable());
+  const items = await drain(await client.chatStream({ model: 'c-disabled', messages: MESSAGES }));
+  assert.equal(items.length, 6);
+  await otel.tracerProvider.forceFlush();
+  assert.equal(streamSpans(otel, 'c-disabled').length, 0);
+});
