@@ -143,45 +143,65 @@ export class AiSdkInstrumentation extends MidstreamInstrumentation {
 
   private wrapDoStream(original: AnyFunction, route: ModelRoute): AnyFunction {
     const kind = `${SOURCE}.doStream`;
-    const start = (model: ProviderModel, parentContext: Context): StreamTracker | undefined => {
-      const tracker = this.startTracker(model, route, parentContext);
-      if (tracker !== undefined) streamTextCallOf(parentContext)?.trackers.push(tracker);
+    const start = (model: ProviderModel, parentContext: Context, startTime: number): StreamTracker | undefined => {
+      const tracker = this.startTracker(model, route, parentContext, startTime);
+      const call = streamTextCallOf(parentContext);
+      if (tracker !== undefined && call !== undefined) {
+        call.trackers.push(tracker);
+        // Every consumer stopped before the response arrived.
+        if (call.cancelled === true) tracker.end('cancel');
+      }
       return tracker;
     };
-    // Runs when `ai` calls the model (once per attempt: `ai` retries a rejected doStream).
+    // Runs when `ai` calls the model (once per attempt: `ai` retries a rejected doStream). The stream
+    // starts when doStream settles: an HTTP error status (429, 5xx) is the SDK's error, not a stream.
     return function doStream(this: unknown, ...args: unknown[]): unknown {
+      const model = this as ProviderModel;
       const parentContext = context.active();
-      const tracker = guarded(kind, () => start(this as ProviderModel, parentContext));
-      if (tracker === undefined) return original.apply(this, args);
+      const startTime = now();
       const signal = (args[0] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
       const isAborted = (): boolean => signal?.aborted === true;
+      const failed = (error: unknown): void => {
+        if (!isAborted() && isHttpErrorResponse(error)) return;
+        const tracker = start(model, parentContext, startTime);
+        if (tracker !== undefined) endWithError(tracker, error, isAborted);
+      };
       // provider-utils calls the global fetch inside this context: the fetch layer counts nothing.
       const marked = guarded(kind, () => markSdkStream(parentContext)) ?? parentContext;
       let result: unknown;
       try {
         result = context.with(marked, () => original.apply(this, args));
       } catch (error) {
-        guarded(kind, () => endWithError(tracker, error, isAborted));
+        guarded(kind, () => failed(error));
         throw error;
       }
+      const resolved = (value: unknown): void => {
+        const tracker = start(model, parentContext, startTime);
+        if (tracker !== undefined) observe(value as DoStreamResult, tracker, isAborted);
+      };
       if (!(result instanceof Promise)) {
-        guarded(kind, () => observe(result as DoStreamResult, tracker, isAborted));
+        guarded(kind, () => resolved(result));
         return result;
       }
       return result.then(
         (value: unknown) => {
-          guarded(kind, () => observe(value as DoStreamResult, tracker, isAborted));
+          guarded(kind, () => resolved(value));
           return value;
         },
         (error: unknown) => {
-          guarded(kind, () => endWithError(tracker, error, isAborted));
+          guarded(kind, () => failed(error));
           throw error;
         },
       );
     };
   }
 
-  private startTracker(model: ProviderModel, route: ModelRoute, parentContext: Context): StreamTracker | undefined {
+  private startTracker(
+    model: ProviderModel,
+    route: ModelRoute,
+    parentContext: Context,
+    startTime: number,
+  ): StreamTracker | undefined {
     const modelId = typeof model.modelId === 'string' ? model.modelId : undefined;
     const url = urlOf(model, route, modelId);
     const providerName = (url !== undefined ? providerForHost(url.host) : undefined) ?? PROVIDER_NAME;
@@ -192,7 +212,7 @@ export class AiSdkInstrumentation extends MidstreamInstrumentation {
       server: url,
       source: SOURCE,
       parentContext,
-      startTime: now(),
+      startTime,
     });
   }
 }
@@ -214,7 +234,20 @@ function observe(result: DoStreamResult, tracker: StreamTracker, isAborted: () =
   processState().live.watchForAbandonment(tracked, tracker);
 }
 
-/** `doStream` rejected: HTTP error, an error event before any output, abort or connection failure. */
+/**
+ * An HTTP error status before any stream (provider-utils' APICallError for a 429 or 5xx JSON body).
+ * A stream that failed before its first output (Responses `response.failed`) is an APICallError too,
+ * but with the event stream's headers: that one is a stream.
+ */
+function isHttpErrorResponse(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { statusCode?: unknown; responseHeaders?: Record<string, unknown> | null };
+  if (typeof e.statusCode !== 'number' || e.statusCode < 400) return false;
+  const type = e.responseHeaders?.['content-type'];
+  return !(typeof type === 'string' && type.includes('text/event-stream'));
+}
+
+/** `doStream` rejected: an error event before any output, abort or connection failure. */
 function endWithError(tracker: StreamTracker, error: unknown, isAborted: () => boolean): void {
   if (isAborted()) {
     tracker.end('abort', error);

@@ -14,6 +14,8 @@ import type { StreamTracker } from '../../core/stream-tracker';
 export interface StreamTextCall {
   readonly trackers: StreamTracker[];
   open: number;
+  /** The last open stream was cancelled and no other is open (a doStream settling now is unread). */
+  cancelled?: boolean;
 }
 
 const CALL_KEY = createContextKey('midstream.ai-sdk.stream-text-call');
@@ -30,6 +32,7 @@ export function streamTextCallOf(ctx: Context): StreamTextCall | undefined {
 function closeBranch(call: StreamTextCall, cancelled: boolean): void {
   call.open--;
   if (!cancelled || call.open > 0) return;
+  call.cancelled = true;
   for (const tracker of call.trackers) tracker.end('cancel');
 }
 
@@ -46,6 +49,7 @@ export function watchBranch<T>(branch: ReadableStream<T>, call: StreamTextCall):
     guarded('ai-sdk.branch', () => closeBranch(call, cancelled));
   };
   call.open++;
+  call.cancelled = false;
   return new ReadableStream<T>(
     {
       pull(controller) {

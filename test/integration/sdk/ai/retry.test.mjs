@@ -1,0 +1,56 @@
+// An HTTP error status before any stream (429, 5xx) is the SDK's error, not a stream: `ai` retries
+// it, and only the attempt that streams is one span and one count (as the openai and genai adapters do).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { AiSdkInstrumentation } from '../../../../dist/instrumentations/ai-sdk/index.js';
+import { instrument, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
+
+const otel = instrument(new AiSdkInstrumentation());
+const require = sdkRequire(import.meta.url);
+const { createOpenAI } = require('@ai-sdk/openai');
+const { streamText } = require('ai');
+const sse = readFileSync(new URL('../../../fixtures/wire/sdk/openai-chat.sse', import.meta.url));
+
+/** Answers the first `failures` requests with `status` (JSON error body), then streams the chat fixture. */
+async function flakyServer(t, failures, status) {
+  let seen = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (seen++ < failures) {
+        res.writeHead(status, { 'content-type': 'application/json', 'retry-after-ms': '1' });
+        res.end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(sse);
+    });
+  });
+  t.after(() => server.close());
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${server.address().port}/v1`;
+}
+
+test('a 429 that the SDK retries is not a stream: one completed span and one count', async (t) => {
+  const baseURL = await flakyServer(t, 1, 429);
+  const model = createOpenAI({ baseURL, apiKey: 'test' }).chat('ai-retry');
+  const result = streamText({ model, prompt: 'x', maxRetries: 1 });
+  assert.equal(await result.text, 'Hello world');
+  const spans = streamSpans(otel, 'ai-retry');
+  assert.deepEqual(
+    spans.map((s) => s.attributes['midstream.outcome']),
+    ['completed'],
+  );
+  assert.equal(await outcomeCount(otel, 'ai-retry'), 1);
+});
+
+test('a final HTTP error status before any stream is the SDK error and no stream span', async (t) => {
+  const baseURL = await flakyServer(t, 1, 429);
+  const model = createOpenAI({ baseURL, apiKey: 'test' }).chat('ai-429');
+  const result = streamText({ model, prompt: 'x', maxRetries: 0, onError: () => {} });
+  await assert.rejects(result.text);
+  assert.equal(streamSpans(otel, 'ai-429').length, 0);
+  assert.equal(await outcomeCount(otel, 'ai-429'), 0);
+});
