@@ -28,6 +28,20 @@ function addContent(content: unknown, tracker: StreamTracker): void {
 }
 
 /**
+ * ChatOpenAI on the Responses API has no finish_reason: its `response.completed` /
+ * `response.incomplete` chunk carries the response object's fields (`object: 'response'`, `status`,
+ * `incomplete_details`) in `response_metadata`. Reasons as the openai adapter names them.
+ */
+function readResponsesFinish(metadata: Record<string, unknown>, tracker: StreamTracker): void {
+  const status = metadata.status;
+  if (status !== 'completed' && status !== 'incomplete') return;
+  const details = metadata.incomplete_details as { reason?: unknown } | null | undefined;
+  const reason = status === 'completed' ? 'stop' : typeof details?.reason === 'string' ? details.reason : 'incomplete';
+  tracker.facts.finishReasons ??= [reason];
+  tracker.markTerminal();
+}
+
+/**
  * One message chunk of a LangChain chat model stream. Terminal: the underlying model's finish
  * (`response_metadata.finish_reason`, or `stop_reason`/`done_reason`/`finishReason` as other
  * providers name it). Usage: `usage_metadata`, summed over chunks as LangChain's own `concat` does
@@ -49,6 +63,7 @@ export function readLangChainItem(item: unknown, tracker: StreamTracker): void {
         break;
       }
     }
+    if (metadata.object === 'response') readResponsesFinish(metadata, tracker);
     const model = metadata.model_name ?? metadata.model;
     if (facts.responseModel === undefined && typeof model === 'string' && model.length > 0) facts.responseModel = model;
   }

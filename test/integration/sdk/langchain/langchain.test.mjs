@@ -50,7 +50,8 @@ async function drain(stream, items = []) {
   return items;
 }
 
-const fakeList = (opts = {}) => new FakeListChatModel({ responses: ['Hello'], sleep: 5, generationInfo: { finish_reason: 'stop' }, ...opts });
+const fakeList = (opts = {}) =>
+  new FakeListChatModel({ responses: ['Hello'], sleep: 5, generationInfo: { finish_reason: 'stop' }, ...opts });
 
 test('a fake chat model (no SDK underneath) gets its own counted chat span', async (t) => {
   otel.resetSpans();
@@ -81,7 +82,10 @@ test('a chain (prompt.pipe(model)) and a bound model stream through the same pat
   for await (const piece of await chain.stream({ word: 'hello' })) text += piece;
   assert.equal(text, 'Hello');
   let bound = '';
-  for await (const chunk of await fakeList().withConfig({ tags: ['x'] }).stream('hi')) bound += chunk.content;
+  for await (const chunk of await fakeList()
+    .withConfig({ tags: ['x'] })
+    .stream('hi'))
+    bound += chunk.content;
   assert.equal(bound, 'Hello');
   const spans = bySource('langchain');
   assert.equal(spans.length, 2);
@@ -94,7 +98,8 @@ test('a chain (prompt.pipe(model)) and a bound model stream through the same pat
 test('streamEvents() on a chat model is tracked through the same patch', async (t) => {
   otel.resetSpans();
   let streamed = 0;
-  for await (const event of fakeList().streamEvents('hi', { version: 'v2' })) if (event.event === 'on_chat_model_stream') streamed++;
+  for await (const event of fakeList().streamEvents('hi', { version: 'v2' }))
+    if (event.event === 'on_chat_model_stream') streamed++;
   assert.equal(streamed, 5);
   const span = only('langchain');
   assert.equal(span.attributes['midstream.outcome'], 'completed');
@@ -240,7 +245,12 @@ test('the app sees identical chunks and errors with and without the instrumentat
   const run = async () => {
     const out = [];
     for (const mode of ['full', 'cut3', 'destroy2']) {
-      const model = new ChatOpenAI({ model: 'lc-same', apiKey: 'test', maxRetries: 0, configuration: { baseURL: server.baseURL('openai-chat', mode, '/v1') } });
+      const model = new ChatOpenAI({
+        model: 'lc-same',
+        apiKey: 'test',
+        maxRetries: 0,
+        configuration: { baseURL: server.baseURL('openai-chat', mode, '/v1') },
+      });
       out.push(await capture(async (items) => drain(await model.stream('x'), items)));
     }
     out.push(await capture(async (items) => drain(await fakeList().stream('x'), items)));
@@ -257,5 +267,42 @@ test('the app sees identical chunks and errors with and without the instrumentat
   const plain = await run();
   assert.equal(bySource('langchain').length, 0, 'disabled: no langchain spans');
   assert.deepEqual(instrumented, plain);
-  assert.ok(plain.some((r) => r.error !== undefined), 'the scenarios include failures');
+  assert.ok(
+    plain.some((r) => r.error !== undefined),
+    'the scenarios include failures',
+  );
+});
+
+test('ChatOpenAI on the Responses API: a complete stream (response.completed) is completed, not truncated', async (t) => {
+  otel.resetSpans();
+  const server = await startScriptServer(t);
+  const model = new ChatOpenAI({
+    model: 'lc-responses',
+    apiKey: 'test',
+    maxRetries: 0,
+    useResponsesApi: true,
+    configuration: { baseURL: server.baseURL('openai-responses', 'full', '/v1') },
+  });
+  const delta = await counted(async () => {
+    await drain(await model.stream('Say hello'));
+  });
+  assert.deepEqual(delta, { 'openai:completed': 1 });
+  const lc = only('langchain');
+  assert.equal(lc.attributes['midstream.outcome'], 'completed');
+  assert.deepEqual(lc.attributes['gen_ai.response.finish_reasons'], ['stop']);
+  assert.equal(lc.status.code, 0);
+});
+
+test('ChatOpenAI on the Responses API: a close before response.completed is truncated', async (t) => {
+  otel.resetSpans();
+  const server = await startScriptServer(t);
+  const model = new ChatOpenAI({
+    model: 'lc-responses-cut',
+    apiKey: 'test',
+    maxRetries: 0,
+    useResponsesApi: true,
+    configuration: { baseURL: server.baseURL('openai-responses', 'cut8', '/v1') },
+  });
+  await capture(async () => drain(await model.stream('Say hello')));
+  assert.equal(only('langchain').attributes['midstream.outcome'], 'truncated');
 });
