@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { AiSdkInstrumentation } from '../../../../dist/instrumentations/ai-sdk/index.js';
-import { instrument, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
+import { instrument, outcomeCount, sdkRequire, streamSpans, until } from '../sdk-harness.mjs';
 
 const otel = instrument(new AiSdkInstrumentation());
 const require = sdkRequire(import.meta.url);
@@ -53,4 +53,23 @@ test('a final HTTP error status before any stream is the SDK error and no stream
   await assert.rejects(result.text);
   assert.equal(streamSpans(otel, 'ai-429').length, 0);
   assert.equal(await outcomeCount(otel, 'ai-429'), 0);
+});
+
+test('a request still waiting for its response when every consumer cancelled ends as cancelled', async (t) => {
+  const server = http.createServer((req) => req.resume());
+  t.after(() => server.close());
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const requested = new Promise((resolve) => server.once('request', resolve));
+  const provider = createOpenAI({ baseURL: `http://127.0.0.1:${server.address().port}/v1`, apiKey: 'test' });
+  const result = streamText({ model: provider.chat('ai-late'), prompt: 'x', maxRetries: 0, onError: () => {} });
+  const reader = result.toTextStreamResponse().body.getReader();
+  const reading = reader.read();
+  await requested;
+  await reader.cancel();
+  await reading;
+  // The provider's request fails only now (ai does not abort it when its consumers stop).
+  server.closeAllConnections();
+  await until(() => streamSpans(otel, 'ai-late').length === 1, 'the stream span');
+  assert.equal(streamSpans(otel, 'ai-late')[0].attributes['midstream.outcome'], 'cancelled');
+  assert.equal(await outcomeCount(otel, 'ai-late', 'cancelled'), 1);
 });
