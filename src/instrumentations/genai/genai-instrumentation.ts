@@ -159,17 +159,14 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
       const startTime = now();
       const marked = guarded(kind, () => markSdkStream(parentContext)) ?? parentContext;
       const result = context.with(marked, () => original.apply(this, args));
-      guarded(kind, () => {
-        // A side branch on the SDK's own promise, registered before the app's await, so the
-        // generator is observed before the app reads it; the SDK's promise is returned untouched.
-        if (result instanceof Promise) {
-          result.then(
-            (generator: unknown) => guarded(kind, () => observe(generator, args[0], parentContext, startTime)),
-            () => undefined,
-          );
-        }
+      if (!(result instanceof Promise)) return result;
+      // The app gets the same generator, or the same rejection, one step later: a side branch with
+      // a rejection handler would mark the SDK's promise handled, so a call the app forgot to await
+      // would no longer be an unhandled rejection. The generator is observed before the app reads it.
+      return result.then((generator: unknown) => {
+        guarded(kind, () => observe(generator, args[0], parentContext, startTime));
+        return generator;
       });
-      return result;
     };
   }
 
