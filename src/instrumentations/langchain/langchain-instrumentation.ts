@@ -171,7 +171,6 @@ export class LangChainInstrumentation extends MidstreamInstrumentation {
       // generator, so the SDK stream inside it would stay open until collected ('abandoned'). On
       // abort we end this stream and return() the generator (nobody can read it any more: every
       // later read throws the AbortError), which closes the inner SDK stream as aborted.
-      if (signal.aborted) tracker.end('abort');
       const onAbort = (): void => {
         tracker.end('abort');
         guarded('langchain.abortReturn', () => {
@@ -179,8 +178,13 @@ export class LangChainInstrumentation extends MidstreamInstrumentation {
           if (done !== undefined) done.catch(() => undefined);
         });
       };
-      signal.addEventListener('abort', onAbort, { once: true });
-      tracker.onEnd = () => signal.removeEventListener('abort', onAbort);
+      // An abort listener added to an aborted signal never fires and would never be removed.
+      if (signal.aborted) {
+        tracker.end('abort');
+      } else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        tracker.onEnd = () => signal.removeEventListener('abort', onAbort);
+      }
     }
     processState().live.watchForAbandonment(it, tracker);
     return it;

@@ -306,3 +306,16 @@ test('ChatOpenAI on the Responses API: a close before response.completed is trun
   await capture(async () => drain(await model.stream('Say hello')));
   assert.equal(only('langchain').attributes['midstream.outcome'], 'truncated');
 });
+
+test('a signal that is already aborted keeps no listener of ours and the stream is aborted', async (t) => {
+  otel.resetSpans();
+  const { getEventListeners } = await import('node:events');
+  const ac = new AbortController();
+  ac.abort();
+  const result = await capture(async (items) => {
+    for await (const chunk of await fakeList().stream('hi', { signal: ac.signal })) items.push(chunk.content);
+  });
+  assert.equal(result.error?.name, 'AbortError');
+  assert.equal(only('langchain').attributes['midstream.outcome'], 'aborted');
+  assert.equal(getEventListeners(ac.signal, 'abort').length, 0);
+});
