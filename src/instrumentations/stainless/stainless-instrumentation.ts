@@ -139,16 +139,14 @@ export abstract class StainlessInstrumentation extends MidstreamInstrumentation 
           const startTime = now();
           const marked = guarded(kind, () => markSdkStream(parentContext)) ?? parentContext;
           const result = context.with(marked, () => original.apply(this, args));
-          guarded(kind, () => {
-            // A side branch on the SDK's own promise; the SDK's promise is returned untouched.
-            if (result instanceof Promise) {
-              result.then(
-                (props: unknown) => guarded(kind, () => rememberRequest(props, startTime, parentContext)),
-                () => undefined,
-              );
-            }
+          if (!(result instanceof Promise)) return result;
+          // makeRequest's promise is internal (the app holds the SDK's APIPromise around it), so the SDK
+          // gets this step instead: it settles the same way, one tick later, and a rejection nobody
+          // handles stays unhandled (a rejection handler on the SDK's promise would hide it).
+          return result.then((props: unknown) => {
+            guarded(kind, () => rememberRequest(props, startTime, parentContext));
+            return props;
           });
-          return result;
         },
     );
     return exports;

@@ -1,0 +1,20 @@
+// The app's own unhandled rejection stays unhandled: midstream's observation of the Stainless SDKs'
+// request promise must not mark it handled (an app on --unhandled-rejections=throw would stop crashing).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const app = fileURLToPath(new URL('./stainless-app.mjs', import.meta.url));
+
+for (const sdk of ['openai', 'anthropic']) {
+  test(`${sdk}: a streaming call the app never awaits rejects as unhandled with and without the instrumentation`, async () => {
+    const [without, withIt] = await Promise.all(
+      ['off', 'on'].map(async (mode) => (await run(process.execPath, [app, sdk, mode], { timeout: 20_000 })).stdout.trim()),
+    );
+    assert.equal(without, 'unhandled InternalServerError');
+    assert.equal(withIt, without);
+  });
+}
