@@ -132,14 +132,14 @@ export class BedrockInstrumentation extends MidstreamInstrumentation {
             };
           }
           const result = context.with(marked, () => original.apply(this, args));
-          if (result instanceof Promise) {
-            // Registered before the app's own `then`, so the stream is wrapped before the app reads it.
-            result.then(
-              (output: unknown) => observe(output, info),
-              () => undefined,
-            );
-          }
-          return result;
+          if (!(result instanceof Promise)) return result;
+          // The app gets this step of the SDK's promise (a plain Promise either way): it settles the same
+          // way, one tick later, with the stream wrapped before the app reads it; and a rejection the app
+          // never handles stays unhandled (a rejection handler on the SDK's promise would hide it).
+          return result.then((output: unknown) => {
+            observe(output, info);
+            return output;
+          });
         },
     );
     return exports;

@@ -116,8 +116,7 @@ export class CohereInstrumentation extends MidstreamInstrumentation {
           if (call === undefined) return original.apply(this, args);
           const marked = guarded('cohere.call', () => markSdkStream(call.parentContext)) ?? call.parentContext;
           const result = context.with(marked, () => original.apply(this, args));
-          guarded('cohere.call', () => instrumentation.whenStream(result, call, target.readItem));
-          return result;
+          return guarded('cohere.call', () => instrumentation.whenStream(result, call, target.readItem)) ?? result;
         },
     );
     return exports;
@@ -129,18 +128,24 @@ export class CohereInstrumentation extends MidstreamInstrumentation {
   }
 
   /**
-   * A side branch on the SDK's promise, registered before the app can see the result. An
-   * `HttpResponsePromise` resolves lazily through `innerPromise` (`{data, rawResponse}`); reading
-   * that directly keeps `.withRawResponse()` and plain `await` untouched.
+   * Observes the SDK's result before the app can see it. An `HttpResponsePromise` resolves lazily
+   * through its `innerPromise` (`{data, rawResponse}`): that field gets the observed step of the inner
+   * promise, so plain `await` and `.withRawResponse()` are untouched, and a rejection the app never
+   * handles stays unhandled (a rejection handler on the inner promise would hide it). A plain
+   * Promise result is returned as its observed step. Returns what the app gets.
    */
-  private whenStream(result: unknown, call: CallInfo, readItem: ItemReader<unknown>): void {
-    const inner = (result as { innerPromise?: unknown } | null)?.innerPromise;
-    const source = inner instanceof Promise ? inner : result instanceof Promise ? result : undefined;
-    if (source === undefined) return;
-    source.then(
-      (value: unknown) => guarded('cohere.observe', () => this.observe(streamOf(value), call, readItem)),
-      () => undefined,
-    );
+  private whenStream(result: unknown, call: CallInfo, readItem: ItemReader<unknown>): unknown {
+    const observed = (source: Promise<unknown>): Promise<unknown> =>
+      source.then((value: unknown) => {
+        guarded('cohere.observe', () => this.observe(streamOf(value), call, readItem));
+        return value;
+      });
+    const holder = result as { innerPromise?: unknown } | null;
+    if (holder?.innerPromise instanceof Promise) {
+      holder.innerPromise = observed(holder.innerPromise);
+      return result;
+    }
+    return result instanceof Promise ? observed(result) : result;
   }
 
   /** 2nd step: headers arrived and the SDK built its `Stream`; nothing read yet. */

@@ -1,4 +1,4 @@
-// The app's own unhandled rejection stays unhandled: midstream's observation of the Stainless SDKs'
+// The app's own unhandled rejection stays unhandled: midstream's observation of an SDK's
 // request promise must not mark it handled (an app on --unhandled-rejections=throw would stop crashing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +15,20 @@ for (const sdk of ['openai', 'anthropic']) {
       ['off', 'on'].map(async (mode) => (await run(process.execPath, [app, sdk, mode], { timeout: 20_000 })).stdout.trim()),
     );
     assert.equal(without, 'unhandled InternalServerError');
+    assert.equal(withIt, without);
+  });
+}
+
+const other = fileURLToPath(new URL('./other-app.mjs', import.meta.url));
+for (const [sdk, error] of [
+  ['cohere', 'InternalServerError'],
+  ['bedrock', 'InternalServerException'],
+]) {
+  test(`${sdk}: a streaming call the app never awaits rejects as unhandled with and without the instrumentation`, async () => {
+    const [without, withIt] = await Promise.all(
+      ['off', 'on'].map(async (mode) => (await run(process.execPath, [other, sdk, mode], { timeout: 20_000 })).stdout.trim()),
+    );
+    assert.equal(without, `unhandled ${error}`);
     assert.equal(withIt, without);
   });
 }
