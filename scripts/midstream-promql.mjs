@@ -63,6 +63,7 @@ export const M = {
   ttfc: secondsHistogram('METRIC_MIDSTREAM_STREAM_TIME_TO_FIRST_CHUNK'),
   gap: secondsHistogram('METRIC_MIDSTREAM_STREAM_CHUNK_GAP'),
   chunks: plain('METRIC_MIDSTREAM_STREAM_CHUNKS'),
+  outputChars: plain('METRIC_MIDSTREAM_STREAM_OUTPUT_CHARS'),
   bytes: plain('METRIC_MIDSTREAM_STREAM_BYTES'),
   outcomes: plain('METRIC_MIDSTREAM_STREAM_OUTCOMES'),
   stalls: plain('METRIC_MIDSTREAM_STREAM_STALLS'),

@@ -73,6 +73,7 @@ export const METRIC_MIDSTREAM_STREAM_BYTES = 'midstream.stream.bytes';
 export const METRIC_MIDSTREAM_STREAM_OUTCOMES = 'midstream.stream.outcomes';
 export const METRIC_MIDSTREAM_STREAM_STALLS = 'midstream.stream.stalls';
 export const METRIC_MIDSTREAM_STREAM_ACTIVE = 'midstream.stream.active';
+export const METRIC_MIDSTREAM_STREAM_OUTPUT_CHARS = 'midstream.stream.output_chars';
 
 // ---- GenAI semantic conventions (v1.41 / semantic-conventions-genai) -------------------------
 export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';

@@ -28,11 +28,14 @@ export const PANELS = [
     targets: [{ expr: silentFailureRatio(PM, RI, FL), legend: LEGEND }],
   },
   {
-    title: 'Output lost to truncation (chunks delivered by streams that were then cut)',
+    title: 'Output lost to truncation (partial answers of streams that were then cut)',
     unit: 'short',
     description:
-      'Chunks per second that reached the app in streams that then failed: partial answers the user saw and that were likely retried (paid twice). Token usage is only known when the provider reports it at the end, so cut streams show here and not in token usage.',
-    targets: [{ expr: sumRate(PM, sel(M.chunks, 'sum', FL, O.failed), RI), legend: LEGEND }],
+      'Characters of generated text (and chunks) per second that reached the app in streams that then failed: partial answers the user saw and that were likely retried (paid twice). Token usage is only known when the provider reports it at the end, so cut streams show here and not in token usage.',
+    targets: [
+      { expr: sumRate(PM, sel(M.outputChars, 'total', FL, O.failed), RI), legend: `chars ${LEGEND}` },
+      { expr: sumRate(PM, sel(M.chunks, 'sum', FL, O.failed), RI), legend: `chunks ${LEGEND}` },
+    ],
   },
   { row: 'Latency per provider and model' },
   {

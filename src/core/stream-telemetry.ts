@@ -32,6 +32,7 @@ export class StreamTelemetry {
   private readonly outcomes: Counter;
   private readonly stalls: Counter;
   private readonly active: UpDownCounter;
+  private readonly outputChars: Counter;
   private readonly genAiDuration: Histogram;
   private readonly genAiTtfc: Histogram;
   private readonly genAiTimePerChunk: Histogram;
@@ -70,6 +71,10 @@ export class StreamTelemetry {
     this.active = meter.createUpDownCounter(sc.METRIC_MIDSTREAM_STREAM_ACTIVE, {
       unit: '{stream}',
       description: 'Streams in flight',
+    });
+    this.outputChars = meter.createCounter(sc.METRIC_MIDSTREAM_STREAM_OUTPUT_CHARS, {
+      unit: '{char}',
+      description: 'Characters of generated text received by LLM streams, by outcome (what truncation cost)',
     });
     this.genAiDuration = seconds(sc.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 'GenAI operation duration', sc.DURATION_BUCKETS_S);
     this.genAiTtfc = seconds(
@@ -209,6 +214,7 @@ export class StreamTelemetry {
     else replayGaps(this.chunkGap, t.gaps, base);
 
     if (!t.genAi) return;
+    if (t.outputChars > 0) this.outputChars.add(t.outputChars, withOutcome);
     const g: Attributes = {};
     for (const key of GEN_AI_METRIC_KEYS) {
       const v = t.metricAttributes[key];

@@ -111,6 +111,14 @@ test('marks a clean close before the finish_reason as truncated', async (t) => {
   assert.ok(span.events.some((e) => e.name === 'midstream.truncated'));
   const [duration] = await histogram(otel, 'gen_ai.client.operation.duration', 'm-cut');
   assert.equal(duration.attributes['error.type'], 'stream_truncated');
+  // What the cut cost: the characters of the partial answer, counted by outcome.
+  const received = items.map((c) => c.choices[0]?.delta?.content ?? '').join('').length;
+  assert.ok(received > 0);
+  assert.equal(span.attributes['midstream.output.chars'], received);
+  const chars = await histogram(otel, 'midstream.stream.output_chars', 'm-cut');
+  assert.equal(chars.length, 1);
+  assert.equal(chars[0].attributes['midstream.outcome'], 'truncated');
+  assert.equal(chars[0].value, received);
 });
 
 test('marks a destroyed socket as truncated and lets the SDK error through', async (t) => {
