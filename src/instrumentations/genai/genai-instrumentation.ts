@@ -13,8 +13,9 @@ import { readGenAIChunk, readGenAIError } from './genai-items';
 type AnyFunction = (...args: unknown[]) => unknown;
 
 const PACKAGE_NAME = '@google/genai';
-// Tested: 1.0.1, 1.52.0, 2.0.0 and 2.32.0 (1.0.0's CommonJS entry cannot be required at all).
-const SUPPORTED_VERSIONS = ['>=1.0.1 <3'];
+// Tested: 1.0.1, 1.52.0, 2.0.0, 2.32.0 (Node 20), 3.1.0 and 3.3.0 (3.x requires Node >= 22; its Gemini
+// Developer API default moved from /v1beta to /v1). 1.0.0's CommonJS entry cannot be required at all.
+const SUPPORTED_VERSIONS = ['>=1.0.1 <4'];
 const SOURCE = 'google-genai';
 const OPERATION = 'generate_content';
 const PROVIDER_GEMINI = 'gcp.gemini';

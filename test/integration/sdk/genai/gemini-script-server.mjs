@@ -12,8 +12,8 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 
 const FIXTURES = new URL('../../../fixtures/wire/sdk/', import.meta.url);
-// Gemini Developer API: /v1beta/models/{model}; Vertex AI (API-key "express" mode): /v1beta1/publishers/google/models/{model}.
-const PATH = /^\/([^/]+)\/([^/]+)\/(?:v1beta\/|v1beta1\/publishers\/google\/)models\/([^/:]+):streamGenerateContent$/;
+// Gemini Developer API: /v1beta/models/{model} (/v1/ from @google/genai 3.x); Vertex AI (API-key "express" mode): /v1beta1/publishers/google/models/{model}.
+const PATH = /^\/([^/]+)\/([^/]+)\/(?:v1(?:beta)?\/|v1beta1\/publishers\/google\/)models\/([^/:]+):streamGenerateContent$/;
 
 /** The events of a fixture, each with its trailing CRLF CRLF. */
 export function loadEvents(name) {
