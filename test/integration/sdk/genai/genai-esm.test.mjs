@@ -3,16 +3,35 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startGeminiServer } from './gemini-script-server.mjs';
 
 const run = promisify(execFile);
 const preload = fileURLToPath(new URL('./esm/preload.mjs', import.meta.url));
-const app = fileURLToPath(new URL('./esm/app.mjs', import.meta.url));
+const appHere = fileURLToPath(new URL('./esm/app.mjs', import.meta.url));
+
+/**
+ * The app, importing `@google/genai` by its bare name: the repo's copy, or (MIDSTREAM_SDK_DIR, the
+ * version matrix) a copy of the app beside a link to that install's node_modules. The loader hook
+ * patches bare-name imports only, so the app cannot import the other install by path.
+ */
+async function appFile(t) {
+  const dir = process.env.MIDSTREAM_SDK_DIR;
+  if (!dir) return appHere;
+  const tmp = await mkdtemp(join(tmpdir(), 'midstream-genai-esm-'));
+  t.after(() => rm(tmp, { recursive: true, force: true }));
+  await symlink(join(dir, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+  await copyFile(appHere, join(tmp, 'app.mjs'));
+  return join(tmp, 'app.mjs');
+}
 
 test('patches the ESM bundle of @google/genai under --import', async (t) => {
   const server = await startGeminiServer(t);
+  const app = await appFile(t);
   const { stdout } = await run(process.execPath, ['--import', preload, app], {
     env: { ...process.env, SERVER: `http://127.0.0.1:${server.port}` },
     timeout: 20_000,
