@@ -15,7 +15,7 @@ import { StreamTextPatch } from './stream-text-patch';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
-/** A provider model instance, LanguageModelV3 (only what we touch). */
+/** A provider model instance, LanguageModelV3 (3.x) or V4 (4.x) (only what we touch). */
 interface ProviderModel {
   modelId?: unknown;
   config?: { url?: unknown };
@@ -48,18 +48,20 @@ const OPENAI_ROUTES: readonly ModelRoute[] = [
 const SOURCE = 'ai-sdk';
 const PROVIDER_PACKAGE = '@ai-sdk/openai';
 const PROVIDER_NAME = 'openai';
-// Tested: 3.0.0, 3.0.100, 3.0.141 (with ai 6.0.326). The LanguageModelV3 stream parts (`finishReason: {unified, raw}`,
-// usage `{total}`) are what this adapter reads.
-const SUPPORTED_VERSIONS = ['>=3.0.0 <4'];
+// Tested: 3.0.0, 3.0.100, 3.0.141 (with ai 6.0.326), 4.0.0 (ai 7.0.0) and 4.0.118 (ai 7.0.173; 4.x and 7.x are
+// ESM only and need Node >= 22). The LanguageModelV3 / V4 stream parts (`finishReason: {unified, raw}`, usage
+// `{total}`) are what this adapter reads; their shape did not change from V3 to V4.
+const SUPPORTED_VERSIONS = ['>=3.0.0 <5'];
 const AI_PACKAGE = 'ai';
-// Tested: 6.0.0 and 6.0.326. Only `streamText` is wrapped, to see consumers stop (stream-text-patch.ts).
-const AI_SUPPORTED_VERSIONS = ['>=6.0.0 <7'];
+// Tested: 6.0.0, 6.0.326, 7.0.0 and 7.0.173. Only `streamText` is wrapped, to see consumers stop (stream-text-patch.ts).
+const AI_SUPPORTED_VERSIONS = ['>=6.0.0 <8'];
 
 /**
  * Streams of the Vercel AI SDK (`ai`: `streamText`, `streamObject`, and everything built on them) on
  * `@ai-sdk/openai` models. The provider's model classes are not exported, so their prototypes are
  * reached through instances built with the package's own `createOpenAI` (research/patchpoints.md §1.5);
- * `doStream` is wrapped there, in the CommonJS and the ESM build. Its `stream` of LanguageModelV3
+ * `doStream` is wrapped there, in the CommonJS and the ESM build (4.x: ESM only, also when loaded by
+ * `require()`, which hands the hook the module namespace). Its `stream` of LanguageModelV3/V4
  * parts is replaced by a pull-through copy that observes each part; the result object is the SDK's own.
  * One span per `doStream` call, `chat {model}`, child of the context active at the call (the AI SDK's
  * `ai.streamText.doStream` span when its `experimental_telemetry` is on).

@@ -1,7 +1,7 @@
 import type { StreamTracker } from '../../core/stream-tracker';
 import { errorTypeOf } from '../../protocols/json-probe';
 
-/** A LanguageModelV3 stream part (only what we read). */
+/** A LanguageModelV3 / V4 stream part (only what we read; the shapes we read are the same). */
 interface StreamPart {
   type?: unknown;
   delta?: unknown;
@@ -12,13 +12,13 @@ interface StreamPart {
   error?: unknown;
 }
 
-/** V3 `finishReason`: the unified value plus the provider's own (`raw`); V2 had a plain string. */
+/** V3/V4 `finishReason`: the unified value plus the provider's own (`raw`); V2 had a plain string. */
 interface FinishReason {
   unified?: unknown;
   raw?: unknown;
 }
 
-/** V3 token counts are `{total, ...}`; V2 counts were numbers. */
+/** V3/V4 token counts are `{total, ...}`; V2 counts were numbers. */
 function tokenCount(value: unknown): number | undefined {
   const n = typeof value === 'object' && value !== null ? (value as { total?: unknown }).total : value;
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
@@ -26,13 +26,16 @@ function tokenCount(value: unknown): number | undefined {
 
 /**
  * The `finish` part. The provider's TransformStream emits it from `flush()` on EVERY clean end,
- * with `finishReason: {unified: 'other'}` and no usage when the wire ended before the provider's
- * terminal event (measured with @ai-sdk/openai 3.0.141), so `finish` alone is not a terminal marker.
+ * with no usage and `finishReason: {unified: 'other'}` when the wire ended before the provider's
+ * terminal event (measured with @ai-sdk/openai 3.0.141 and 4.0.0; later 4.0.x releases say
+ * `unified: 'interrupted'`, a LanguageModelV4 value, measured with 4.0.118), so `finish` alone is
+ * not a terminal marker.
  * The terminal signal is what the provider only fills from its real terminal event:
  * - `finishReason.raw`: Chat Completions copies the wire `finish_reason` into it;
  * - usage: Chat Completions' usage chunk (`include_usage`), Responses' `response.completed` /
  *   `response.incomplete` (whose complete `finish` has `raw: undefined`).
- * A finish after an `error` part (`unified: 'error'`) is not terminal: the stream errored.
+ * A finish after an `error` part (`unified: 'error'`) is not terminal: the stream errored; nor is
+ * V4's `interrupted`, the provider's own word that no completion signal came.
  */
 function readFinish(part: StreamPart, tracker: StreamTracker): void {
   const facts = tracker.facts;
@@ -44,7 +47,7 @@ function readFinish(part: StreamPart, tracker: StreamTracker): void {
   const reason = part.finishReason;
   const { unified, raw } =
     typeof reason === 'object' && reason !== null ? (reason as FinishReason) : { unified: reason, raw: undefined };
-  if (unified === 'error' || tracker.errorSeen) return;
+  if (unified === 'error' || unified === 'interrupted' || tracker.errorSeen) return;
   if (typeof raw !== 'string' && input === undefined && output === undefined) return;
   const name = typeof raw === 'string' ? raw : typeof unified === 'string' ? unified : undefined;
   if (name !== undefined) facts.finishReasons ??= [name];

@@ -16,6 +16,19 @@ export interface PatchHost {
   isEnabled(): boolean;
 }
 
+/**
+ * An ESM namespace from import-in-the-middle accepts the assignment; the real namespace that
+ * `require()` of an ES module returns (`ai` 7 ships ESM only) is read-only and throws.
+ */
+function assigned(namespace: Record<string | symbol, unknown>, wrapped: AnyFunction): boolean {
+  try {
+    namespace.streamText = wrapped;
+  } catch {
+    return false;
+  }
+  return namespace.streamText === wrapped;
+}
+
 /** Our `streamText` wrappers, so patching the same exports twice wraps once. */
 const STREAM_TEXT_WRAPPERS = new WeakSet<object>();
 const KIND = 'ai-sdk.streamText';
@@ -34,9 +47,10 @@ export class StreamTextPatch {
   constructor(private readonly host: PatchHost) {}
 
   /**
-   * `ai`'s CommonJS exports are getter-only and not configurable, so the CommonJS patch returns a
-   * copy with `streamText` replaced (require-in-the-middle hands that copy to the app); an ESM
-   * namespace from import-in-the-middle accepts the assignment (research/patchpoints.md §1.5).
+   * `ai`'s CommonJS exports (6.x) are getter-only and not configurable, and the namespace that
+   * `require()` returns for the ESM-only 7.x is read-only, so a `require` patch returns a copy with
+   * `streamText` replaced (require-in-the-middle hands that copy to the app); an ESM namespace from
+   * import-in-the-middle accepts the assignment (research/patchpoints.md §1.5).
    * The wrapper passes through while the instrumentation is disabled.
    */
   patch(exports: unknown): unknown {
@@ -46,10 +60,7 @@ export class StreamTextPatch {
         if (typeof original !== 'function' || STREAM_TEXT_WRAPPERS.has(original)) return exports;
         const wrapped = this.wrapStreamText(original as AnyFunction);
         const target = exports as Record<string | symbol, unknown>;
-        if (target[Symbol.toStringTag] === 'Module') {
-          target.streamText = wrapped;
-          return exports;
-        }
+        if (target[Symbol.toStringTag] === 'Module' && assigned(target, wrapped)) return exports;
         const descriptors = Object.getOwnPropertyDescriptors(exports);
         descriptors.streamText = { value: wrapped, enumerable: true, writable: false, configurable: false };
         return Object.create(Object.getPrototypeOf(exports) as object | null, descriptors) as unknown;

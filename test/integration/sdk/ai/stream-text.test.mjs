@@ -23,6 +23,13 @@ function stream(model, options = {}) {
   return streamText({ model, prompt: 'Say hello', maxRetries: 0, onError: () => {}, ...options });
 }
 
+/**
+ * The finish reason the AI SDK reports for a stream that ended before the provider's terminal event:
+ * 'other' (LanguageModelV3, @ai-sdk/openai 3.x and 4.0.0), 'interrupted' (later 4.0.x, LanguageModelV4).
+ * Neither is an error: the app is told nothing went wrong.
+ */
+const EARLY_END_REASONS = ['other', 'interrupted'];
+
 async function drain(iterable, items = []) {
   for await (const item of iterable) items.push(item);
   return items;
@@ -110,7 +117,8 @@ test('marks a clean close before the finish_reason as truncated although the SDK
   const model = await modelFor(t, 'openai-chat', 'cut3', 'chat', 'ai-cut');
   const result = stream(model);
   assert.deepEqual(await drain(result.textStream), ['Hello', ' world']);
-  assert.equal(await result.finishReason, 'other', 'the AI SDK reports no error');
+  const reason = await result.finishReason;
+  assert.ok(EARLY_END_REASONS.includes(reason), `the AI SDK reports no error: ${reason}`);
   const span = onlySpan(otel, 'ai-cut');
   assert.equal(span.attributes['midstream.outcome'], 'truncated');
   assert.equal(span.attributes['midstream.terminal_seen'], false);
@@ -134,7 +142,7 @@ test('marks a Responses stream closed before response.completed as truncated', a
   const model = await modelFor(t, 'openai-responses', 'cut6', 'responses', 'ai-resp-cut');
   const result = stream(model);
   await drain(result.textStream);
-  assert.equal(await result.finishReason, 'other');
+  assert.ok(EARLY_END_REASONS.includes(await result.finishReason));
   assert.equal(onlySpan(otel, 'ai-resp-cut').attributes['midstream.outcome'], 'truncated');
 });
 
@@ -222,9 +230,10 @@ test('the app sees identical text, parts and errors with and without the instrum
     ['openai-responses', 'full', 'responses'],
     ['openai-responses-failed', 'full', 'responses'],
   ];
-  // Parts without ids, timestamps and Date headers that differ between two runs by nature.
+  // Parts without ids, timestamps, Date headers and (ai 7) step timings that differ between two runs by nature.
+  const STABLE_SKIP = new Set(['timestamp', 'id', 'responseHeaders', 'headers', 'stack', 'performance']);
   const stable = (part) =>
-    JSON.stringify(part, (k, v) => (k === 'timestamp' || k === 'id' || k === 'responseHeaders' || k === 'headers' || k === 'stack' ? undefined : v));
+    JSON.stringify(part, (k, v) => (STABLE_SKIP.has(k) ? undefined : v));
   const run = async () => {
     const results = [];
     for (const [fixture, mode, api] of scenarios) {
@@ -258,6 +267,8 @@ test('the app sees identical text, parts and errors with and without the instrum
 test('marks a consumer break out of textStream as cancelled (the SDK keeps the provider stream open)', async (t) => {
   const model = await modelFor(t, 'openai-chat', 'hold3', 'chat', 'ai-break');
   for await (const _ of stream(model).textStream) break;
+  // ai 7's textStream is one more pipe away from the tee branch: the cancel reaches it a few turns later.
+  await until(() => streamSpans(otel, 'ai-break').length === 1, 'the cancelled span');
   const span = onlySpan(otel, 'ai-break');
   assert.equal(span.attributes['midstream.outcome'], 'cancelled');
   assert.equal(span.attributes['error.type'], undefined);

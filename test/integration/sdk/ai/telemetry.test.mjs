@@ -1,5 +1,6 @@
 // The AI SDK's own OpenTelemetry spans (experimental_telemetry) and midstream's stream span coexist:
-// midstream's `chat {model}` span is a child of the SDK's `ai.streamText.doStream` span.
+// midstream's `chat {model}` span is a child of the SDK's `ai.streamText.doStream` span. ai 6 writes
+// those spans itself; ai 7 through a telemetry integration, @ai-sdk/otel's LegacyOpenTelemetry (same names).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AiSdkInstrumentation } from '../../../../dist/instrumentations/ai-sdk/index.js';
@@ -9,7 +10,16 @@ import { instrument, onlySpan, sdkRequire } from '../sdk-harness.mjs';
 const otel = instrument(new AiSdkInstrumentation());
 const require = sdkRequire(import.meta.url);
 const { createOpenAI } = require('@ai-sdk/openai');
-const { streamText } = require('ai');
+const ai = require('ai');
+const { streamText } = ai;
+
+/** `experimental_telemetry` that makes the SDK write its `ai.*` spans with this tracer. */
+function sdkTelemetry(tracer) {
+  // ai 7 has telemetry integrations (registerTelemetry) and no OpenTelemetry of its own.
+  if (typeof ai.registerTelemetry !== 'function') return { isEnabled: true, tracer };
+  const { LegacyOpenTelemetry } = require('@ai-sdk/otel');
+  return { isEnabled: true, integrations: [new LegacyOpenTelemetry({ tracer })] };
+}
 
 test('with experimental_telemetry the stream span is a child of ai.streamText.doStream', async (t) => {
   const server = await startScriptServer(t);
@@ -18,7 +28,7 @@ test('with experimental_telemetry the stream span is a child of ai.streamText.do
     model: provider.chat('ai-otel'),
     prompt: 'x',
     maxRetries: 0,
-    experimental_telemetry: { isEnabled: true, tracer: otel.tracerProvider.getTracer('ai') },
+    experimental_telemetry: sdkTelemetry(otel.tracerProvider.getTracer('ai')),
   });
   assert.equal(await result.text, 'Hello world');
   await otel.tracerProvider.forceFlush();
