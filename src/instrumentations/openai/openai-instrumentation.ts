@@ -18,9 +18,9 @@ const ASSISTANT_RUN_PATH = /\/threads\/(?:[^/]+\/)?runs(?:\/[^/]+\/submit_tool_o
 
 export const OPENAI_PROVIDER: StainlessProvider = {
   packageName: 'openai',
-  // Tested: 5.0.0 and 6.49 (the Stainless v5+ layout: core/streaming.{js,mjs}, client.{js,mjs}).
-  // 4.x has another layout (streaming.js, core.js) and is not patched.
-  supportedVersions: ['>=5.0.0 <7'],
+  // Tested: 5.0.0, 6.49, 7.0.0 and 7.59 (the Stainless v5+ layout: core/streaming.{js,mjs},
+  // client.{js,mjs}; 7.x needs Node >= 22). 4.x has another layout (streaming.js, core.js) and is not patched.
+  supportedVersions: ['>=5.0.0 <8'],
   providerName: 'openai',
   source: 'openai',
   clientExport: 'OpenAI',

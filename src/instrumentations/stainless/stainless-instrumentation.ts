@@ -30,7 +30,12 @@ interface StreamClass {
 interface StainlessStream {
   iterator: AnyFunction;
   controller?: { signal?: AbortSignal };
+  tee?: AnyFunction;
+  toReadableStream?: AnyFunction;
 }
+
+/** `Stream` methods that consume `iterator()` for the app and close it themselves. */
+const SDK_CLOSING_CONSUMERS = ['tee', 'toReadableStream'] as const;
 
 interface ClientClass {
   prototype: { makeRequest: AnyFunction };
@@ -173,7 +178,12 @@ export abstract class StainlessInstrumentation extends MidstreamInstrumentation 
     // The SDK aborts its own controller in `finally` before a failure reaches us, so an abort
     // counts only when the stream did not throw (a user abort makes the SDK end quietly).
     let threw = false;
-    const isAborted = (): boolean => !threw && signal?.aborted === true;
+    // openai 7's tee() and toReadableStream() close the stream for their consumer (both tee branches
+    // closed, reader.cancel()) by aborting the controller right before calling return() on the iterator:
+    // that abort is the SDK's cleanup of a cancel, not the app's abort.
+    let sdkCloses = false;
+    let closing = false;
+    const isAborted = (): boolean => !threw && !(closing && sdkCloses) && signal?.aborted === true;
     const onError = (error: unknown, t: StreamTracker): void => {
       threw = true;
       readStreamError(error, t);
@@ -190,6 +200,13 @@ export abstract class StainlessInstrumentation extends MidstreamInstrumentation 
       observed = true;
       const wrapped = guarded(`${tracker.source}.iterator`, () => {
         const it = wrapAsyncIterator(source, tracker, readItem, { isAborted, onError });
+        const close = it.return?.bind(it);
+        if (close !== undefined) {
+          it.return = (value?: unknown) => {
+            closing = true;
+            return close(value);
+          };
+        }
         (it as AsyncIterableIterator<unknown>)[Symbol.asyncIterator] = function (this: AsyncIterableIterator<unknown>) {
           return this;
         };
@@ -200,6 +217,19 @@ export abstract class StainlessInstrumentation extends MidstreamInstrumentation 
       });
       return wrapped ?? source;
     };
+    for (const name of SDK_CLOSING_CONSUMERS) {
+      const method = stream[name];
+      if (typeof method !== 'function') continue;
+      Object.defineProperty(stream, name, {
+        configurable: true,
+        writable: true,
+        enumerable: false,
+        value: function (this: unknown, ...args: unknown[]): unknown {
+          sdkCloses = true;
+          return method.apply(this, args);
+        },
+      });
+    }
     live.watchForAbandonment(stream, tracker);
   }
 

@@ -1,10 +1,10 @@
-// Consumption paths beyond openai.test.mjs: the app cancels the toReadableStream() reader, or
-// throws inside its own for-await body.
+// Consumption paths beyond openai.test.mjs: the app cancels the toReadableStream() reader, throws
+// inside its own for-await body, closes both tee() halves, or aborts while the readable waits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenAIInstrumentation } from '../../../../dist/instrumentations/openai/index.js';
 import { startScriptServer } from '../sse-script-server.mjs';
-import { instrument, onlySpan, sdkRequire } from '../sdk-harness.mjs';
+import { instrument, onlySpan, sdkRequire, streamSpans } from '../sdk-harness.mjs';
 
 const otel = instrument(new OpenAIInstrumentation());
 const { default: OpenAI } = sdkRequire(import.meta.url)('openai');
@@ -38,4 +38,40 @@ test("an exception thrown by the app's own for-await body is cancelled, and the 
   const span = onlySpan(otel, 'm-app-throws');
   assert.equal(span.attributes['midstream.outcome'], 'cancelled');
   assert.equal(span.attributes['error.type'], undefined);
+});
+
+test('closing both tee() halves after one chunk is cancelled where the SDK closes its source', async (t) => {
+  const stream = await chat(t, 'hold2', 'm-tee-break');
+  const halves = stream.tee().map((half) => half[Symbol.asyncIterator]());
+  // openai 7.x tee halves have return() and close the source once both are closed (aborting the
+  // controller first); 5.x/6.x halves have none, so the request stays open until someone aborts it.
+  const closesSource = typeof halves[0].return === 'function';
+  for (const half of halves) {
+    assert.equal((await half.next()).done, false);
+    await half.return?.();
+  }
+  if (closesSource) {
+    const span = onlySpan(otel, 'm-tee-break');
+    assert.equal(span.attributes['midstream.outcome'], 'cancelled');
+    assert.equal(span.attributes['midstream.chunk.count'], 1);
+    assert.equal(span.status.code, 0);
+  } else {
+    assert.equal(streamSpans(otel, 'm-tee-break').length, 0, 'the stream is still live');
+    stream.controller.abort();
+    let rest = 0;
+    while (!(await halves[0].next()).done) rest += 1;
+    assert.ok(rest <= 1, 'at most the chunk already received before the hold');
+    assert.equal(onlySpan(otel, 'm-tee-break').attributes['midstream.outcome'], 'aborted');
+  }
+});
+
+test('stream.controller.abort() while the toReadableStream() reader waits is aborted', async (t) => {
+  const stream = await chat(t, 'hold2', 'm-readable-abort');
+  const reader = stream.toReadableStream().getReader();
+  assert.equal((await reader.read()).done, false);
+  assert.equal((await reader.read()).done, false);
+  const pending = reader.read();
+  stream.controller.abort();
+  assert.equal((await pending).done, true);
+  assert.equal(onlySpan(otel, 'm-readable-abort').attributes['midstream.outcome'], 'aborted');
 });
