@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startGeminiServer } from './gemini-script-server.mjs';
@@ -24,7 +24,7 @@ async function appFile(t) {
   if (!dir) return appHere;
   const tmp = await mkdtemp(join(tmpdir(), 'midstream-genai-esm-'));
   t.after(() => rm(tmp, { recursive: true, force: true }));
-  await symlink(join(dir, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+  await symlink(resolve(dir, 'node_modules'), join(tmp, 'node_modules'), 'dir');
   await copyFile(appHere, join(tmp, 'app.mjs'));
   return join(tmp, 'app.mjs');
 }
