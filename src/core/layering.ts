@@ -23,6 +23,7 @@ export interface TransportStream {
   stopRecordingMetrics(): void;
   readonly isLive: boolean;
   finish(outcome: Outcome): void;
+  markTerminal(): void;
 }
 type Demotable = TransportStream;
 
@@ -63,11 +64,17 @@ export function claimTransportStream(response: unknown, sdkTracker?: SdkStream):
 /** The SDK-level tracker, as far as the layering needs it. */
 export interface SdkStream {
   whenEnded(fn: (outcome: Outcome) => void): void;
+  shareTerminalWith(follower: { markTerminal(): void }): void;
 }
 
-/** Ends `transport` with the SDK stream's outcome when the SDK stream ends, unless it ended first. */
+/**
+ * Ends `transport` with the SDK stream's outcome when the SDK stream ends, unless it ended first; and
+ * the SDK's terminal (parsed from its items) counts for the transport too, so an SDK that cancels the
+ * body after its terminal leaves a completed transport stream (a cancel after the terminal is completed).
+ */
 export function endTransportWith(sdkTracker: SdkStream, transport: TransportStream | undefined): void {
   if (transport === undefined) return;
+  sdkTracker.shareTerminalWith(transport);
   sdkTracker.whenEnded((outcome) => {
     if (transport.isLive) transport.finish(outcome);
   });

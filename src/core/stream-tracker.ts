@@ -89,6 +89,7 @@ export class StreamTracker implements LiveStream {
 
   private state = LIVE;
   private endListeners: ((outcome: Outcome) => void)[] | undefined;
+  private terminalFollowers: { markTerminal(): void }[] | undefined;
   private readonly telemetry: StreamTelemetry;
   private readonly captureCap: number;
 
@@ -158,6 +159,18 @@ export class StreamTracker implements LiveStream {
   /** The protocol's terminal marker was seen. */
   markTerminal(): void {
     this.terminalSeen = true;
+    const followers = this.terminalFollowers;
+    if (followers !== undefined) for (const f of followers) guarded('tracker.terminalFollower', () => f.markTerminal());
+  }
+
+  /**
+   * Another tracker of the same stream (a transport under this SDK stream) sees this stream's
+   * terminal too: an SDK that cancels the body after its terminal (openai 7 after `[DONE]`) leaves a
+   * completed transport stream, not a cancelled one. Not for the hot path.
+   */
+  shareTerminalWith(follower: { markTerminal(): void }): void {
+    if (this.terminalSeen) guarded('tracker.terminalFollower', () => follower.markTerminal());
+    (this.terminalFollowers ??= []).push(follower);
   }
 
   /** An error arrived inside the stream (provider error event). */
