@@ -6,7 +6,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
-import { markSdkStream } from '../../core/layering';
+import { claimTransportStream, markSdkStream } from '../../core/layering';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { observeEventStream, trackedEventStreamClass, type EventStreamClass, type Observation } from './mistral-event-stream';
 
@@ -138,6 +138,9 @@ export class MistralInstrumentation extends MidstreamInstrumentation {
     });
     if (tracker === undefined) return undefined;
     tracker.markHeaders();
+    // The body is the fetch layer's tapped body: that span follows this stream (the SDK cancels the
+    // body at `[DONE]`, which on its own would read as a consumer cancel).
+    claimTransportStream(body, tracker);
     const signal = call.signal;
     return observeEventStream(body as ReadableStream<Uint8Array>, parse as never, tracker, () => signal?.aborted === true);
   }

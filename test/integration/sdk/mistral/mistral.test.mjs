@@ -46,6 +46,11 @@ test('counts each stream once in midstream.stream.outcomes with the fetch instru
   for (const model of models) assert.equal(outcomeSum(r, { 'gen_ai.request.model': model }), 1, model);
   assert.equal(outcomeSum(r, { 'midstream.source': 'fetch' }), 0, 'the fetch layer keeps its span, records no outcome');
   assert.ok(r.spans.some((s) => s.scope === 'midstream/fetch'), 'the fetch span is still there');
+  // The SDK cancels the body at [DONE]: the claimed fetch span follows the Mistral stream's terminal
+  // and is completed, not cancelled.
+  const complete = r.spans.filter((s) => s.scope === 'midstream/fetch' && s.attributes['url.full'].includes('/mistral-chat/full/'));
+  assert.ok(complete.length >= 1);
+  for (const s of complete) assert.equal(s.attributes['midstream.outcome'], 'completed', s.attributes['url.full']);
 });
 
 test('marks a clean close before the finishReason and [DONE] as truncated', async (t) => {
