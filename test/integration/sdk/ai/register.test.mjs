@@ -3,13 +3,29 @@
 // @ai-sdk/openai), exporting to a local OTLP receiver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runApp } from '../../../e2e/harness.mjs';
 import { startOtlpReceiver } from '../../../support/otlp-receiver.mjs';
 import { startScriptServer } from '../sse-script-server.mjs';
 
-const APP_CJS = fileURLToPath(new URL('./apps/stream-text-app.cjs', import.meta.url));
-const APP_MJS = fileURLToPath(new URL('./apps/stream-text-app.mjs', import.meta.url));
+/**
+ * The app file, placed so that its `ai` / `@ai-sdk/openai` are the ones under test: with
+ * MIDSTREAM_SDK_DIR (the version matrix) a copy inside that install, which resolves its packages there.
+ */
+function appFile(name) {
+  const file = fileURLToPath(new URL(`./apps/${name}`, import.meta.url));
+  const dir = process.env.MIDSTREAM_SDK_DIR;
+  if (!dir) return file;
+  const target = join(resolve(dir), 'midstream-test-apps');
+  mkdirSync(target, { recursive: true });
+  copyFileSync(file, join(target, name));
+  return join(target, name);
+}
+
+const APP_CJS = appFile('stream-text-app.cjs');
+const APP_MJS = appFile('stream-text-app.mjs');
 
 async function runStreamText(t, door, app, { fixture, mode, api, model }) {
   const receiver = await startOtlpReceiver();
