@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/**', 'demo/**', 'bench/**', 'scripts/**', 'grafana/**', 'collector-config/**', '.team/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test/**', 'demo/**', 'bench/**', 'scripts/**', 'grafana/**', 'collector-config/**', '.team/**', '.cache/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
