@@ -84,8 +84,6 @@ export class StreamTracker implements LiveStream {
   capturedTruncated = false;
   /** Reason for a truncation or disconnect, for the span event (`midstream.reason`). */
   reason: string | undefined;
-  /** Called once when the stream ends, after telemetry (adapters release resources here). */
-  onEnd: ((outcome: Outcome) => void) | undefined;
 
   private state = LIVE;
   private endListeners: ((outcome: Outcome) => void)[] | undefined;
@@ -213,12 +211,29 @@ export class StreamTracker implements LiveStream {
       if (last !== undefined && last.ongoing) last.gap = this.endedAt - this.lastChunkAt;
     }
     guarded('telemetry.finish', () => this.telemetry.finished(this, outcome, error));
-    const onEnd = this.onEnd;
-    this.onEnd = undefined;
-    if (onEnd !== undefined) guarded('tracker.onEnd', () => onEnd(outcome));
     const listeners = this.endListeners;
     this.endListeners = undefined;
     if (listeners !== undefined) for (const fn of listeners) guarded('tracker.endListener', () => fn(outcome));
+  }
+
+  /**
+   * An abort of `signal` ends this stream as `aborted` (then runs `alsoOnAbort`), also while nobody
+   * reads: the app may abort and never read again. An already aborted signal ends it now (a listener
+   * added to it would never fire). The listener is removed when the stream ends, so a long-lived
+   * signal shared by many calls does not collect listeners.
+   */
+  endOnAbort(signal: AbortSignal, alsoOnAbort?: () => void): void {
+    if (signal.aborted) {
+      this.end('abort');
+      return;
+    }
+    if (this.state !== LIVE) return;
+    const onAbort = (): void => {
+      this.end('abort');
+      if (alsoOnAbort !== undefined) guarded('tracker.onAbort', alsoOnAbort);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.whenEnded(() => signal.removeEventListener('abort', onAbort));
   }
 
   /** Calls `fn(outcome)` once when this stream ends (at once if it already has). Not for the hot path. */

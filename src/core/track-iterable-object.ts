@@ -31,15 +31,7 @@ export function trackIterableObject<T>(
     isAborted: options.isAborted ?? (signal !== undefined ? () => signal.aborted : undefined),
     onError: options.onError,
   };
-  if (signal !== undefined) {
-    const onAbort = (): void => tracker.end('abort');
-    signal.addEventListener('abort', onAbort, { once: true });
-    const previous = tracker.onEnd;
-    tracker.onEnd = (outcome) => {
-      signal.removeEventListener('abort', onAbort);
-      if (previous !== undefined) previous(outcome);
-    };
-  }
+  if (signal !== undefined) tracker.endOnAbort(signal);
   let observed = false;
   Object.defineProperty(target, Symbol.asyncIterator, {
     configurable: true,

@@ -176,12 +176,8 @@ export class BedrockInstrumentation extends MidstreamInstrumentation {
     tracker.markHeaders();
     const { signal } = info;
     const isAborted = (): boolean => signal?.aborted === true;
-    if (signal !== undefined && typeof signal.addEventListener === 'function') {
-      // The app may abort and never read again: the abort itself ends the stream.
-      const onAbort = (): void => tracker.end('abort');
-      signal.addEventListener('abort', onAbort, { once: true });
-      tracker.whenEnded(() => signal.removeEventListener('abort', onAbort));
-    }
+    // The app may abort and never read again: the abort itself ends the stream.
+    if (signal !== undefined && typeof signal.addEventListener === 'function') tracker.endOnAbort(signal);
     const readItem = info.operation.readItem;
     const { live } = processState();
     const original = stream[Symbol.asyncIterator] as AnyFunction;

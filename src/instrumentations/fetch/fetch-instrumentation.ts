@@ -140,15 +140,7 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
       tracker.finish('completed');
       return;
     }
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        tracker.end('abort');
-        return;
-      }
-      // The caller may abort and then never read again: the abort itself ends the stream.
-      const onAbort = (): void => tracker.end('abort');
-      signal.addEventListener('abort', onAbort, { once: true });
-      tracker.onEnd = () => signal.removeEventListener('abort', onAbort);
-    }
+    // The caller may abort and then never read again: the abort itself ends the stream.
+    if (signal !== undefined) tracker.endOnAbort(signal);
   }
 }

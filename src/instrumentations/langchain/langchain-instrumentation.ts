@@ -171,20 +171,10 @@ export class LangChainInstrumentation extends MidstreamInstrumentation {
       // generator, so the SDK stream inside it would stay open until collected ('abandoned'). On
       // abort we end this stream and return() the generator (nobody can read it any more: every
       // later read throws the AbortError), which closes the inner SDK stream as aborted.
-      const onAbort = (): void => {
-        tracker.end('abort');
-        guarded('langchain.abortReturn', () => {
-          const done = inContext.return?.();
-          if (done !== undefined) done.catch(() => undefined);
-        });
-      };
-      // An abort listener added to an aborted signal never fires and would never be removed.
-      if (signal.aborted) {
-        tracker.end('abort');
-      } else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        tracker.onEnd = () => signal.removeEventListener('abort', onAbort);
-      }
+      tracker.endOnAbort(signal, () => {
+        const done = inContext.return?.();
+        if (done !== undefined) done.catch(() => undefined);
+      });
     }
     processState().live.watchForAbandonment(it, tracker);
     return it;
