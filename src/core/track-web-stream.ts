@@ -32,32 +32,36 @@ export function trackReadableStream(
       return false;
     }
   };
+  // The read handlers are made once per stream, not once per read (hot path).
+  let controller: ReadableStreamDefaultController<Uint8Array>;
+  const onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
+    if (result.done) {
+      if (options.onEof !== undefined) {
+        try {
+          options.onEof();
+        } catch {
+          // a reader failure must not change the app's stream
+        }
+      }
+      tracker.end(aborted() ? 'abort' : 'eof');
+      controller.close();
+      return;
+    }
+    const chunk = result.value;
+    if (tracker.isLive) readChunk(chunk);
+    controller.enqueue(chunk);
+  };
+  const onError = (error: unknown): void => {
+    tracker.end(aborted() ? 'abort' : 'error', error);
+    controller.error(error);
+  };
   return new ReadableStream<Uint8Array>(
     {
-      pull(controller) {
-        return reader.read().then(
-          (result) => {
-            if (result.done) {
-              if (options.onEof !== undefined) {
-                try {
-                  options.onEof();
-                } catch {
-                  // a reader failure must not change the app's stream
-                }
-              }
-              tracker.end(aborted() ? 'abort' : 'eof');
-              controller.close();
-              return;
-            }
-            const chunk = result.value;
-            if (tracker.isLive) readChunk(chunk);
-            controller.enqueue(chunk);
-          },
-          (error: unknown) => {
-            tracker.end(aborted() ? 'abort' : 'error', error);
-            controller.error(error);
-          },
-        );
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        return reader.read().then(onRead, onError);
       },
       cancel(reason) {
         tracker.end(aborted() ? 'abort' : 'cancel');

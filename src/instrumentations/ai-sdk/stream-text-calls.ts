@@ -50,23 +50,27 @@ export function watchBranch<T>(branch: ReadableStream<T>, call: StreamTextCall):
   };
   call.open++;
   call.cancelled = false;
+  // The read handlers are made once per branch, not once per read (hot path).
+  let controller: ReadableStreamDefaultController<T>;
+  const onRead = (result: ReadableStreamReadResult<T>): void => {
+    if (result.done) {
+      close(false);
+      controller.close();
+      return;
+    }
+    controller.enqueue(result.value);
+  };
+  const onError = (error: unknown): void => {
+    close(false);
+    controller.error(error);
+  };
   return new ReadableStream<T>(
     {
-      pull(controller) {
-        return reader.read().then(
-          (result) => {
-            if (result.done) {
-              close(false);
-              controller.close();
-              return;
-            }
-            controller.enqueue(result.value);
-          },
-          (error: unknown) => {
-            close(false);
-            controller.error(error);
-          },
-        );
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        return reader.read().then(onRead, onError);
       },
       cancel(reason) {
         close(true);
