@@ -12,6 +12,8 @@ const { StreamTracker } = require('../dist/core/stream-tracker.js');
 const { StreamTelemetry } = require('../dist/core/stream-telemetry.js');
 const { processState } = require('../dist/core/process-state.js');
 const { midstreamMetricProducer } = require('../dist/index.js');
+const { wrapAsyncIterator } = require('../dist/core/track-async-iterable.js');
+const { readOpenAIChatItem } = require('../dist/instrumentations/openai/openai-items.js');
 
 /** Collects on demand only (the end-of-stream cost is the record calls, not an export). */
 class ManualReader extends MetricReader {
@@ -144,6 +146,44 @@ export function runHotPath({ events = 20_000 } = {}) {
     const med = (xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
     return { perChunk: (med(many) - med(one)) / n, perStreamFixed: med(one) };
   };
+  // The SDK path per item, without the SDK and the network (their CPU dwarfs and blurs this in the
+  // end-to-end SDK rows): a for-await over an async generator of parsed openai chat chunks, bare vs
+  // through wrapAsyncIterator + the openai chat item reader + the tracker. Awaited, so it reports the
+  // median of `reps` async runs (measure() is synchronous).
+  const items = Array.from({ length: events }, (_, i) => ({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion.chunk',
+    created,
+    model: 'bench-model',
+    choices: [{ index: 0, delta: { content: ' token' }, logprobs: null, finish_reason: i === events - 1 ? 'stop' : null }],
+  }));
+  results.sdkItemPath = async () => {
+    async function* source() {
+      for (const item of items) yield item;
+    }
+    const run = async (instrumented) => {
+      const tracker = instrumented ? newTracker() : undefined;
+      const it = instrumented ? wrapAsyncIterator(source(), tracker, readOpenAIChatItem) : source();
+      const t0 = process.hrtime.bigint();
+      for (let r = await it.next(); !r.done; r = await it.next()) sink++;
+      return Number(process.hrtime.bigint() - t0);
+    };
+    midstreamMetricProducer(); // as register sets it up: the end of each stream merges, no replay
+    const off = [];
+    const on = [];
+    for (let r = 0; r < 18; r++) {
+      const a = await run(false);
+      const b = await run(true);
+      if (r >= 3) {
+        off.push(a);
+        on.push(b);
+      }
+    }
+    delete processState().gapAggregates;
+    const med = (xs) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    return { off: med(off) / events, on: med(on) / events };
+  };
+
   // Without a metric producer: the gaps are replayed into the SDK histograms (one record per chunk).
   results.finishGenAi = finishCost(events, true);
   results.finishPlain = finishCost(events, false);

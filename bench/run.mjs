@@ -19,7 +19,7 @@ import { runHotPath } from './hot-path.mjs';
 const EVENTS = 20_000;
 const ROUNDS = 20;
 const STREAMS = 200;
-const SDK_ROUNDS = 10;
+const SDK_ROUNDS = 30;
 const SDK_HEAP_REPS = 3;
 const SDKS = ['openai', 'anthropic'];
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -127,6 +127,7 @@ server.kill();
 
 // 4. core hot path, in this process.
 const hot = runHotPath({ events: EVENTS });
+const sdkItem = await hot.sdkItemPath();
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const ns = (x) => `${Math.round(x)} ns`;
@@ -157,6 +158,7 @@ const rows = [
   ['core: wire path (SseReader + openai.chat rule + tracker), 1 event per push', ns(hot.wirePath)],
   ['core: wire path, 16 KiB pushes', ns(hot.wirePath16k)],
   ['core: tracker.onChunk() alone', ns(hot.onChunkOnly)],
+  ['core: SDK item path (for await, wrapAsyncIterator + openai chat item reader + tracker), per item: bare / instrumented / added', `${ns(sdkItem.off)} / ${ns(sdkItem.on)} / ${ns(sdkItem.on - sdkItem.off)}`],
   ['end of stream, with midstreamMetricProducer (as measured above): per-chunk histograms, per chunk, GenAI / plain', `${ns(hot.finishGenAiProducer.perChunk)} / ${ns(hot.finishPlainProducer.perChunk)}`],
   ['end of stream, without the producer: SDK replay per chunk, GenAI (2 histograms) / plain (1)', `${ns(hot.finishGenAi.perChunk)} / ${ns(hot.finishPlain.perChunk)}`],
   ['end of stream: fixed cost per stream (span + metrics), GenAI / plain, with the producer', `${(hot.finishGenAiProducer.perStreamFixed / 1000).toFixed(0)} µs / ${(hot.finishPlainProducer.perStreamFixed / 1000).toFixed(0)} µs`],
