@@ -18,7 +18,7 @@ if (mode === 'on') {
   }
   spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-  // As `midstream/register` sets it up: the reader carries midstream's metric producer, so the per-chunk
+  // As `midstream-otel/register` sets it up: the reader carries midstream's metric producer, so the per-chunk
   // histograms are merged once per stream (without it: one SDK record per chunk, see hot-path.mjs).
   const { midstreamMetricProducer } = require('../dist/index.js');
   const meterProvider = new MeterProvider({ readers: [new IdleReader({ metricProducers: [midstreamMetricProducer()] })] });

@@ -54,7 +54,7 @@ function isReadableStream(x: unknown): x is ReadableStream {
  *
  * @example
  * ```ts
- * import { trackStream } from 'midstream';
+ * import { trackStream } from 'midstream-otel';
  * for await (const part of trackStream(myLlmStream, { name: 'chat my-model', isTerminal: (p) => p.done })) {
  *   process.stdout.write(part.text);
  * }

@@ -25,7 +25,7 @@ export interface StreamSpanProcessorOptions {
    * Observe SIGTERM/SIGINT: end live streams as `interrupted` and flush. When the app has its own
    * listener for the signal, the app still decides how to exit; when it has none, midstream re-raises
    * the signal after the flush, so the default exit (and status) stays. Off by default: constructing
-   * a processor adds no signal listener (`midstream/register` turns the equivalent on).
+   * a processor adds no signal listener (`midstream-otel/register` turns the equivalent on).
    * @defaultValue false
    */
   installSignalHandlers?: boolean;
@@ -56,7 +56,7 @@ function isSpanProcessor(x: unknown): x is SpanProcessor {
  * import { NodeSDK } from '@opentelemetry/sdk-node';
  * import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
  * import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
- * import { midstreamInstrumentations, StreamSpanProcessor } from 'midstream';
+ * import { midstreamInstrumentations, StreamSpanProcessor } from 'midstream-otel';
  *
  * new NodeSDK({
  *   instrumentations: [...midstreamInstrumentations()],

@@ -27,7 +27,7 @@ function exporterNames(variable: string, value: string | undefined, known: reado
 function warnOnProtocol(env: NodeJS.ProcessEnv, signal: 'TRACES' | 'METRICS'): void {
   const protocol = env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
   if (protocol !== undefined && protocol !== 'http/json' && protocol !== 'http/protobuf') {
-    diag.warn(`midstream: OTLP protocol ${protocol} is not available in midstream/register; sending OTLP over HTTP (JSON)`);
+    diag.warn(`midstream: OTLP protocol ${protocol} is not available in midstream-otel/register; sending OTLP over HTTP (JSON)`);
   }
 }
 

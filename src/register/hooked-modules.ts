@@ -7,7 +7,7 @@ interface IitmHookConstructor {
 
 /**
  * Tells the import-in-the-middle loader (registered by the ESM door) which modules midstream hooks.
- * Needed when `--require midstream/register` ran before `--import midstream/register`: the
+ * Needed when `--require midstream-otel/register` ran before `--import midstream-otel/register`: the
  * instrumentations' hooks were created before the loader's message channel existed, so the loader
  * (which hooks only the modules it was told about) would otherwise patch nothing. A no-op Hook with the
  * same names sends them; the existing hooks then fire for those modules.

@@ -1,4 +1,4 @@
-// ESM door: `node --import midstream/register app.mjs`. Registers the import-in-the-middle loader so
+// ESM door: `node --import midstream-otel/register app.mjs`. Registers the import-in-the-middle loader so
 // ESM imports (`import http from 'node:http'`, SDK .mjs files) can be patched, then loads the SAME
 // CommonJS start as `--require` (one copy of core per process), then waits until the loader thread
 // has acknowledged every module the instrumentations asked to hook, before the app is imported.

@@ -85,7 +85,7 @@ function isTrue(value: string | undefined): boolean {
  * `..._TRACES_ENDPOINT`/`..._METRICS_ENDPOINT`, `OTEL_TRACES_EXPORTER=otlp|console|none`,
  * `OTEL_METRICS_EXPORTER=otlp|prometheus|console|none`, `OTEL_LOG_LEVEL`, `OTEL_SDK_DISABLED`) and the
  * `MIDSTREAM_*` variables; `options` take precedence over the environment. This is what
- * `--require midstream/register` and `--import midstream/register` run.
+ * `--require midstream-otel/register` and `--import midstream-otel/register` run.
  *
  * - Exactly one start per process: a second call (or a second copy of midstream) is refused with one
  *   diagnostic and returns the first handle; streams are never counted twice.
@@ -192,7 +192,7 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   return handle;
 }
 
-/** Shuts down the pipeline started by {@link startMidstream} (or `midstream/register`), if any. */
+/** Shuts down the pipeline started by {@link startMidstream} (or `midstream-otel/register`), if any. */
 export function shutdownMidstream(): Promise<void> {
   const handle = (globalThis as unknown as Globals)[HANDLE_KEY] as MidstreamHandle | undefined;
   return handle?.shutdown() ?? Promise.resolve();

@@ -1,4 +1,4 @@
-// Configuration through the environment under `--require midstream/register`: malformed values,
+// Configuration through the environment under `--require midstream-otel/register`: malformed values,
 // a second start, exporter selection.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,10 +27,10 @@ async function freePort() {
   return port;
 }
 
-describe('configuration of midstream/register', () => {
+describe('configuration of midstream-otel/register', () => {
   it('reports a malformed MIDSTREAM_STALL_THRESHOLD_MS once on stderr by default and uses the default', async (t) => {
     const { receiver, url } = await setUp(t);
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
       SSE_URL: url,
       PRINT_OPTIONS: '1',
       MIDSTREAM_STALL_THRESHOLD_MS: 'abc',
@@ -48,7 +48,7 @@ describe('configuration of midstream/register', () => {
 
   it('applies well-formed MIDSTREAM_* options and keeps quiet with OTEL_LOG_LEVEL=none', async (t) => {
     const { receiver, url } = await setUp(t);
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
       SSE_URL: url,
       PRINT_OPTIONS: '1',
       MIDSTREAM_STALL_THRESHOLD_MS: '250',
@@ -65,7 +65,7 @@ describe('configuration of midstream/register', () => {
 
   it('refuses a second start by the app with one diagnostic and counts the stream once', async (t) => {
     const { receiver, url } = await setUp(t);
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], { SSE_URL: url, START_AGAIN: '1', ...receiver.env });
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, START_AGAIN: '1', ...receiver.env });
     const { code } = await app.exited;
     assert.equal(code, 0, app.stderr());
     const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
@@ -78,7 +78,7 @@ describe('configuration of midstream/register', () => {
 
   it('exports nothing with OTEL_TRACES_EXPORTER=none and OTEL_METRICS_EXPORTER=none', async (t) => {
     const { receiver, url } = await setUp(t);
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
       SSE_URL: url,
       OTEL_TRACES_EXPORTER: 'none',
       OTEL_METRICS_EXPORTER: 'none',
@@ -93,7 +93,7 @@ describe('configuration of midstream/register', () => {
   it('serves midstream metrics for Prometheus with OTEL_METRICS_EXPORTER=prometheus', async (t) => {
     const { receiver, url } = await setUp(t, 'hold-after:2');
     const port = await freePort();
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], {
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
       SSE_URL: url,
       OTEL_METRICS_EXPORTER: 'prometheus',
       OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
@@ -117,7 +117,7 @@ describe('startMidstream() in an app that registered its own TracerProvider', ()
       const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
       const exporter = new InMemorySpanExporter();
       trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
-      require('midstream').startMidstream();
+      require('midstream-otel').startMidstream();
       process.on('exit', () => console.log('app-spans ' + JSON.stringify(exporter.getFinishedSpans().map((s) => s.attributes['midstream.outcome']))));
       require(${JSON.stringify(APP_CJS)});`;
     const app = runApp(t, ['-e', script], { SSE_URL: url, ...receiver.env });

@@ -1,4 +1,4 @@
-// `node --import midstream/register app.mjs`: the ESM door registers the import-in-the-middle loader,
+// `node --import midstream-otel/register app.mjs`: the ESM door registers the import-in-the-middle loader,
 // so an ESM app's named import of node:http is patched, and shares one core with the CommonJS door.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,10 +18,10 @@ async function setUp(t, fault) {
 
 const streamsOf = (receiver, url) => receiver.spans.filter((s) => s.attributes['url.full'] === url);
 
-describe('--import midstream/register (ESM app)', () => {
+describe('--import midstream-otel/register (ESM app)', () => {
   it('observes a stream read through a named ESM import of node:http and ends it as interrupted on SIGTERM', async (t) => {
     const { receiver, url } = await setUp(t, 'hold-after:3');
-    const app = runApp(t, ['--import', 'midstream/register', APP_MJS], { SSE_URL: url, ...receiver.env });
+    const app = runApp(t, ['--import', 'midstream-otel/register', APP_MJS], { SSE_URL: url, ...receiver.env });
     await app.waitForLine(/^events 3$/);
     app.child.kill('SIGTERM');
     const { code, signal } = await app.exited;
@@ -36,7 +36,7 @@ describe('--import midstream/register (ESM app)', () => {
 
   it('does not patch the ESM import under --require alone (the loader hook is what makes it work)', async (t) => {
     const { receiver, url } = await setUp(t, 'none');
-    const app = runApp(t, ['--require', 'midstream/register', APP_MJS], { SSE_URL: url, ...receiver.env });
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_MJS], { SSE_URL: url, ...receiver.env });
     const { code } = await app.exited;
     assert.equal(code, 0, app.stderr());
     assert.match(app.stdout(), /^done$/m);
@@ -45,7 +45,7 @@ describe('--import midstream/register (ESM app)', () => {
 
   it('exports a completed fetch stream span when an ESM app ends on its own', async (t) => {
     const { receiver, url } = await setUp(t, 'none');
-    const app = runApp(t, ['--import', 'midstream/register', APP_MJS], { SSE_URL: url, CLIENT: 'fetch', ...receiver.env });
+    const app = runApp(t, ['--import', 'midstream-otel/register', APP_MJS], { SSE_URL: url, CLIENT: 'fetch', ...receiver.env });
     const { code } = await app.exited;
     assert.equal(code, 0, app.stderr());
     const spans = streamsOf(receiver, url);
@@ -56,7 +56,7 @@ describe('--import midstream/register (ESM app)', () => {
 
   it('runs one midstream when both --require and --import load the register entry, and still patches ESM imports', async (t) => {
     const { receiver, url } = await setUp(t, 'none');
-    const app = runApp(t, ['--require', 'midstream/register', '--import', 'midstream/register', APP_MJS], { SSE_URL: url, ...receiver.env });
+    const app = runApp(t, ['--require', 'midstream-otel/register', '--import', 'midstream-otel/register', APP_MJS], { SSE_URL: url, ...receiver.env });
     const { code } = await app.exited;
     assert.equal(code, 0, app.stderr());
     const spans = streamsOf(receiver, url);

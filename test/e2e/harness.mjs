@@ -1,7 +1,7 @@
 // Child-process harness for the e2e tests: runs an app from the repo root (so the package
-// self-reference `midstream/register` resolves through the exports map) against a local OTLP receiver.
+// self-reference `midstream-otel/register` resolves through the exports map) against a local OTLP receiver.
 //
-//   const app = runApp(t, ['--require', 'midstream/register', APP_CJS], { SSE_URL: url, ...receiver.env });
+//   const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, ...receiver.env });
 //   await app.waitForLine(/^chunk 3$/);
 //   app.child.kill('SIGTERM');
 //   const { code, signal } = await app.exited;

@@ -1,12 +1,12 @@
-// The package's main entry through its exports map: `import ... from 'midstream'` (ESM door,
-// dist/index.mjs) and `require('midstream')` give the same objects (one copy of midstream).
+// The package's main entry through its exports map: `import ... from 'midstream-otel'` (ESM door,
+// dist/index.mjs) and `require('midstream-otel')` give the same objects (one copy of midstream).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import * as esm from 'midstream';
-import { trackStream, StreamSpanProcessor, midstreamInstrumentations, startMidstream } from 'midstream';
+import * as esm from 'midstream-otel';
+import { trackStream, StreamSpanProcessor, midstreamInstrumentations, startMidstream } from 'midstream-otel';
 
-const cjs = createRequire(import.meta.url)('midstream');
+const cjs = createRequire(import.meta.url)('midstream-otel');
 
 it('exposes the same objects to import and require', () => {
   assert.equal(trackStream, cjs.trackStream);

@@ -1,4 +1,4 @@
-// `node --require midstream/register app.cjs` against a real OTLP receiver: what reaches the backend
+// `node --require midstream-otel/register app.cjs` against a real OTLP receiver: what reaches the backend
 // when the app ends normally, and when it gets SIGTERM while a stream is live (with and without the
 // app's own SIGTERM handler).
 import { describe, it } from 'node:test';
@@ -19,10 +19,10 @@ async function setUp(t, fault) {
 
 const isStream = (url) => (s) => s.attributes['url.full'] === url && s.attributes['midstream.source'] === 'fetch';
 
-describe('--require midstream/register (CommonJS app)', () => {
+describe('--require midstream-otel/register (CommonJS app)', () => {
   it('exports a completed stream span when the app ends on its own', async (t) => {
     const { receiver, url } = await setUp(t, 'none');
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], { SSE_URL: url, ...receiver.env });
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, ...receiver.env });
     const { code, signal } = await app.exited;
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, app.stderr());
     // The beforeExit flush delivered the span before the process exited.
@@ -37,7 +37,7 @@ describe('--require midstream/register (CommonJS app)', () => {
 
   it('on SIGTERM ends the live stream as interrupted with its progress, then exits by the signal', async (t) => {
     const { receiver, url } = await setUp(t, 'hold-after:3');
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], { SSE_URL: url, ...receiver.env });
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, ...receiver.env });
     await app.waitForLine(/^events 3$/);
     app.child.kill('SIGTERM');
     const { code, signal } = await app.exited;
@@ -54,7 +54,7 @@ describe('--require midstream/register (CommonJS app)', () => {
 
   it('on SIGTERM leaves the exit to the app when the app has its own handler', async (t) => {
     const { receiver, url } = await setUp(t, 'hold-after:3');
-    const app = runApp(t, ['--require', 'midstream/register', APP_CJS], { SSE_URL: url, OWN_SIGTERM: '1', ...receiver.env });
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, OWN_SIGTERM: '1', ...receiver.env });
     await app.waitForLine(/^events 3$/);
     app.child.kill('SIGTERM');
     const { code, signal } = await app.exited;
@@ -69,7 +69,7 @@ describe('--require midstream/register (CommonJS app)', () => {
   it('keeps running after SIGTERM when the app handler decides not to exit', async (t) => {
     const { receiver, url } = await setUp(t, 'hold-after:3');
     const appHandler = `process.on('SIGTERM', () => { console.log('ignored'); setTimeout(() => console.log('still-alive'), 500); });`;
-    const app = runApp(t, ['--require', 'midstream/register', '-e', `${appHandler} require(${JSON.stringify(APP_CJS)});`], {
+    const app = runApp(t, ['--require', 'midstream-otel/register', '-e', `${appHandler} require(${JSON.stringify(APP_CJS)});`], {
       SSE_URL: url,
       ...receiver.env,
     });
@@ -88,7 +88,7 @@ describe('startMidstream() called by the app after its own SIGTERM handler', () 
     const { receiver, url } = await setUp(t, 'hold-after:3');
     const script = [
       `process.once('SIGTERM', () => { console.log('app-sigterm'); setTimeout(() => process.exit(9), 300); });`,
-      `require('midstream').startMidstream();`,
+      `require('midstream-otel').startMidstream();`,
       `require(${JSON.stringify(APP_CJS)});`,
     ].join('\n');
     const app = runApp(t, ['-e', script], { SSE_URL: url, ...receiver.env });

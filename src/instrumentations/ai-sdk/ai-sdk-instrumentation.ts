@@ -68,7 +68,7 @@ const AI_SUPPORTED_VERSIONS = ['>=6.0.0 <8'];
  *
  * @example
  * ```ts
- * import { AiSdkInstrumentation } from 'midstream';
+ * import { AiSdkInstrumentation } from 'midstream-otel';
  * registerInstrumentations({ instrumentations: [new AiSdkInstrumentation()] });
  * ```
  */

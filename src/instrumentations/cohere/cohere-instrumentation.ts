@@ -65,7 +65,7 @@ const TARGETS: readonly Target[] = [
  *
  * @example
  * ```ts
- * import { CohereInstrumentation } from 'midstream';
+ * import { CohereInstrumentation } from 'midstream-otel';
  * registerInstrumentations({ instrumentations: [new CohereInstrumentation()] });
  * ```
  */

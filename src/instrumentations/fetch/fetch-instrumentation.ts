@@ -34,7 +34,7 @@ interface CallFacts extends RequestFacts {
  *
  * @example
  * ```ts
- * import { FetchInstrumentation } from 'midstream';
+ * import { FetchInstrumentation } from 'midstream-otel';
  * registerInstrumentations({ instrumentations: [new FetchInstrumentation({ streamUrls: ['/events'] })] });
  * ```
  */

@@ -41,7 +41,7 @@ const ORIGINAL = Symbol('midstream.mistral.original');
 
 /**
  * Streams of `@mistralai/mistralai` (ESM only, so patched through import-in-the-middle: start the
- * app with `node --import midstream/register`): `chat.stream()` and `fim.stream()`, and the
+ * app with `node --import midstream-otel/register`): `chat.stream()` and `fim.stream()`, and the
  * standalone `chatStream`/`fimStream` functions they call. The function is wrapped pass-through: it
  * notes the call (model, start, parent context, `fetchOptions.signal`) in the context it runs in,
  * which also tells the fetch layer not to count the same stream. The SDK's `EventStream` is replaced

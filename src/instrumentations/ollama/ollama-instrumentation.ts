@@ -51,7 +51,7 @@ interface CallInfo {
  *
  * @example
  * ```ts
- * import { OllamaInstrumentation } from 'midstream';
+ * import { OllamaInstrumentation } from 'midstream-otel';
  * registerInstrumentations({ instrumentations: [new OllamaInstrumentation()] });
  * ```
  */

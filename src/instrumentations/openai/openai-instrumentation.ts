@@ -42,7 +42,7 @@ export const OPENAI_PROVIDER: StainlessProvider = {
  *
  * @example
  * ```ts
- * import { OpenAIInstrumentation } from 'midstream';
+ * import { OpenAIInstrumentation } from 'midstream-otel';
  * registerInstrumentations({ instrumentations: [new OpenAIInstrumentation()] });
  * ```
  */

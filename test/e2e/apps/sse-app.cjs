@@ -1,4 +1,4 @@
-// CommonJS app for the e2e tests, run as `node --require midstream/register sse-app.cjs`.
+// CommonJS app for the e2e tests, run as `node --require midstream-otel/register sse-app.cjs`.
 // Streams SSE_URL with fetch (CLIENT=fetch, default) or node:http (CLIENT=http) and prints one line per
 // chunk read (`events N`: SSE events received so far), so the test knows when the stream is live. Env switches:
 //   OWN_SIGTERM=1   the app has its own SIGTERM handler: prints `app-sigterm`, exits with status 7
@@ -6,7 +6,7 @@
 //   PRINT_OPTIONS=1 prints midstream's resolved process options as `options {json}`
 const http = require('node:http');
 
-if (process.env.START_AGAIN === '1') require('midstream').startMidstream();
+if (process.env.START_AGAIN === '1') require('midstream-otel').startMidstream();
 if (process.env.OWN_SIGTERM === '1') {
   process.on('SIGTERM', () => {
     console.log('app-sigterm');

@@ -1,4 +1,4 @@
-// ESM app for the e2e tests, run as `node --import midstream/register sse-app.mjs`. Streams SSE_URL
+// ESM app for the e2e tests, run as `node --import midstream-otel/register sse-app.mjs`. Streams SSE_URL
 // through a NAMED import of node:http's `get` (patchable only through the ESM loader hook) or fetch
 // (CLIENT=fetch), printing `events N` (SSE events so far) per chunk read. OWN_SIGTERM=1: own handler, exit status 7.
 import { get } from 'node:http';

@@ -1,5 +1,5 @@
-// The REAL entry points with the real SDKs: `node --require midstream/register app.cjs` and
-// `node --import midstream/register app.mjs` (the SDK's ESM files, patched through the
+// The REAL entry points with the real SDKs: `node --require midstream-otel/register app.cjs` and
+// `node --import midstream-otel/register app.mjs` (the SDK's ESM files, patched through the
 // import-in-the-middle loader), configured only by OTEL_* env, exporting to a real OTLP receiver.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ const APP = {
   cjs: fileURLToPath(new URL('./apps/llm-app.cjs', import.meta.url)),
   esm: fileURLToPath(new URL('./apps/llm-app.mjs', import.meta.url)),
 };
-const DOOR = { cjs: ['--require', 'midstream/register'], esm: ['--import', 'midstream/register'] };
+const DOOR = { cjs: ['--require', 'midstream-otel/register'], esm: ['--import', 'midstream-otel/register'] };
 
 const SDKS = {
   openai: {

@@ -1,5 +1,5 @@
 // ESM apps: the SDKs' .mjs files are patched through the import-in-the-middle loader, in a child
-// process started with --import (what `node --import midstream/register app.mjs` does).
+// process started with --import (what `node --import midstream-otel/register app.mjs` does).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { midstreamInstrumentations, StreamSpanProcessor } from 'midstream';
+import { midstreamInstrumentations, StreamSpanProcessor } from 'midstream-otel';
 import { processState } from '../../../dist/core/process-state.js';
 import { startSseServer } from '../../support/sse-server.mjs';
 
@@ -29,7 +29,7 @@ it('works inside a NodeSDK: completed streams export, live ones end as interrupt
   const instrumentations = midstreamInstrumentations({ instrumentations: ['fetch'], stallThresholdMs: 1234 });
   assert.deepEqual(
     instrumentations.map((i) => i.instrumentationName),
-    ['midstream/fetch'],
+    ['midstream-otel/fetch'],
   );
   assert.equal(processState().options.stallThresholdMs, 1234, 'options reach the process-wide state');
   const processor = new StreamSpanProcessor(new SimpleSpanProcessor(exporter));

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { StreamSpanProcessor, trackStream } from 'midstream';
+import { StreamSpanProcessor, trackStream } from 'midstream-otel';
 
 /** A SpanExporter that keeps what it was given, also after shutdown (InMemorySpanExporter forgets). */
 function keepingExporter() {

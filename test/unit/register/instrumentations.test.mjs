@@ -2,9 +2,9 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { midstreamInstrumentations } from 'midstream';
+import { midstreamInstrumentations } from 'midstream-otel';
 
-const names = (list) => list.map((i) => i.instrumentationName.replace('midstream/', ''));
+const names = (list) => list.map((i) => i.instrumentationName.replace('midstream-otel/', ''));
 
 function withEnv(t, vars) {
   const saved = {};

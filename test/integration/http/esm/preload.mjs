@@ -1,5 +1,5 @@
 // --import preload for the ESM child-process test: registers the import-in-the-middle loader, then
-// enables midstream's http instrumentations on an in-memory provider (as midstream/register will).
+// enables midstream's http instrumentations on an in-memory provider (as midstream-otel/register will).
 import { register, createRequire } from 'node:module';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';

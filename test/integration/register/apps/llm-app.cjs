@@ -1,4 +1,4 @@
-// CommonJS LLM app for the register tests, run as `node --require midstream/register llm-app.cjs`.
+// CommonJS LLM app for the register tests, run as `node --require midstream-otel/register llm-app.cjs`.
 // SDK=openai|anthropic; RUNS='[[baseURL, model], ...]': one streaming call per run, read with
 // for await; prints `run <model> items <n>` or `run <model> error <Ctor>: <message>`, then `done`.
 const SDK = process.env.SDK;

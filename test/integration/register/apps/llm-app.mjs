@@ -1,4 +1,4 @@
-// ESM LLM app for the register tests, run as `node --import midstream/register llm-app.mjs`: the
+// ESM LLM app for the register tests, run as `node --import midstream-otel/register llm-app.mjs`: the
 // SDKs are loaded through their ESM entries (index.mjs, core/streaming.mjs), patched by the
 // import-in-the-middle loader. Same env and output as llm-app.cjs.
 import OpenAI from 'openai';

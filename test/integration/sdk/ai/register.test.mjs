@@ -1,5 +1,5 @@
-// The real entry points: `node --require midstream/register app.cjs` (require-in-the-middle) and
-// `node --import midstream/register app.mjs` (import-in-the-middle on the ESM builds of ai and
+// The real entry points: `node --require midstream-otel/register app.cjs` (require-in-the-middle) and
+// `node --import midstream-otel/register app.mjs` (import-in-the-middle on the ESM builds of ai and
 // @ai-sdk/openai), exporting to a local OTLP receiver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ async function runStreamText(t, door, app, { fixture, mode, api, model }) {
   t.after(() => receiver.close());
   const server = await startScriptServer(t);
   const env = { ...receiver.env, AI_BASE_URL: server.baseURL(fixture, mode, '/v1'), AI_API: api, AI_MODEL: model };
-  const child = runApp(t, [door, 'midstream/register', app], env);
+  const child = runApp(t, [door, 'midstream-otel/register', app], env);
   const { code } = await child.exited;
   assert.equal(code, 0, child.stderr());
   const span = await receiver.waitForSpan((s) => s.attributes['midstream.source'] === 'ai-sdk');
@@ -43,7 +43,7 @@ for (const [door, app] of [
   ['--require', APP_CJS],
   ['--import', APP_MJS],
 ]) {
-  test(`${door} midstream/register: a complete streamText is one completed chat span`, async (t) => {
+  test(`${door} midstream-otel/register: a complete streamText is one completed chat span`, async (t) => {
     const model = `reg${door}-complete`;
     const { receiver, span, stdout } = await runStreamText(t, door, app, { fixture: 'openai-chat', mode: 'full', api: 'chat', model });
     assert.match(stdout, /^text Hello world$/m);
@@ -61,7 +61,7 @@ for (const [door, app] of [
     assert.equal(counted.reduce((n, p) => n + p.value, 0), 1, JSON.stringify(counted));
   });
 
-  test(`${door} midstream/register: a Responses stream cut before response.completed is truncated`, async (t) => {
+  test(`${door} midstream-otel/register: a Responses stream cut before response.completed is truncated`, async (t) => {
     const model = `reg${door}-cut`;
     const { span, stdout } = await runStreamText(t, door, app, { fixture: 'openai-responses', mode: 'cut6', api: 'responses', model });
     assert.match(stdout, /^text Hello world$/m, 'the app sees no error');

@@ -1,5 +1,5 @@
 // ESM apps: cohere-ai is CommonJS only; imported from ESM under --import, its internal client files
-// are still patched (require-in-the-middle sees them), as `node --import midstream/register` does.
+// are still patched (require-in-the-middle sees them), as `node --import midstream-otel/register` does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,5 +1,5 @@
 // --import preload for the ESM child-process test: registers the import-in-the-middle loader, then
-// enables midstream's Stainless instrumentations on in-memory providers (as midstream/register
+// enables midstream's Stainless instrumentations on in-memory providers (as midstream-otel/register
 // will). The app reads the spans from globalThis.__midstreamTest.
 import { register, createRequire } from 'node:module';
 import { context } from '@opentelemetry/api';

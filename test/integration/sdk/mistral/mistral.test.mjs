@@ -18,7 +18,7 @@ test('a complete chat.stream() is one completed chat span with GenAI attributes 
   const span = spanOf(r, 'm-complete');
   assert.equal(span.name, 'chat m-complete');
   assert.equal(span.kind, 2 /* CLIENT */);
-  assert.equal(span.scope, 'midstream/mistral');
+  assert.equal(span.scope, 'midstream-otel/mistral');
   const a = span.attributes;
   assert.equal(a['midstream.outcome'], 'completed');
   assert.equal(a['midstream.source'], 'mistral');
@@ -45,10 +45,10 @@ test('counts each stream once in midstream.stream.outcomes with the fetch instru
   assert.equal(outcomeSum(r), models.length, 'one count per stream, whichever layer');
   for (const model of models) assert.equal(outcomeSum(r, { 'gen_ai.request.model': model }), 1, model);
   assert.equal(outcomeSum(r, { 'midstream.source': 'fetch' }), 0, 'the fetch layer keeps its span, records no outcome');
-  assert.ok(r.spans.some((s) => s.scope === 'midstream/fetch'), 'the fetch span is still there');
+  assert.ok(r.spans.some((s) => s.scope === 'midstream-otel/fetch'), 'the fetch span is still there');
   // The SDK cancels the body at [DONE]: the claimed fetch span follows the Mistral stream's terminal
   // and is completed, not cancelled.
-  const complete = r.spans.filter((s) => s.scope === 'midstream/fetch' && s.attributes['url.full'].includes('/mistral-chat/full/'));
+  const complete = r.spans.filter((s) => s.scope === 'midstream-otel/fetch' && s.attributes['url.full'].includes('/mistral-chat/full/'));
   assert.ok(complete.length >= 1);
   for (const s of complete) assert.equal(s.attributes['midstream.outcome'], 'completed', s.attributes['url.full']);
 });

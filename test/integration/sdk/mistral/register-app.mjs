@@ -1,5 +1,5 @@
 // A plain ESM app (no midstream code): streams once from Mistral through chat.stream(); started
-// with `node --import midstream/register register-app.mjs` by register.test.mjs.
+// with `node --import midstream-otel/register register-app.mjs` by register.test.mjs.
 import { Mistral } from '@mistralai/mistralai';
 
 const client = new Mistral({ apiKey: 'test', serverURL: `${process.env.SERVER}/mistral-chat/${process.env.MODE ?? 'full'}` });

@@ -1,4 +1,4 @@
-// Through the real entry point: `node --import midstream/register app.mjs`, configured by OTEL_*
+// Through the real entry point: `node --import midstream-otel/register app.mjs`, configured by OTEL_*
 // environment only, exporting over OTLP/HTTP to a local receiver. The Mistral SDK is ESM only, so
 // this is the way users get its streams observed.
 import { test } from 'node:test';
@@ -10,11 +10,11 @@ import { startScriptServer } from '../sse-script-server.mjs';
 
 const APP = fileURLToPath(new URL('./register-app.mjs', import.meta.url));
 
-test('node --import midstream/register: a Mistral chat.stream() exports one completed chat span, counted once', async (t) => {
+test('node --import midstream-otel/register: a Mistral chat.stream() exports one completed chat span, counted once', async (t) => {
   const receiver = await startOtlpReceiver();
   t.after(() => receiver.close());
   const server = await startScriptServer(t);
-  const app = runApp(t, ['--import', 'midstream/register', APP], { SERVER: `http://127.0.0.1:${server.port}`, ...receiver.env });
+  const app = runApp(t, ['--import', 'midstream-otel/register', APP], { SERVER: `http://127.0.0.1:${server.port}`, ...receiver.env });
   const { code } = await app.exited;
   assert.equal(code, 0, app.stderr());
   assert.match(app.stdout(), /^items 4$/m);

@@ -1,6 +1,6 @@
 // An ollama stream seen by two layers (this adapter and the fetch adapter) is counted once in
 // metrics. The default `ollama` instance captures fetch when the module loads, so the fetch layer
-// is enabled first here, as `--require midstream/register` does.
+// is enabled first here, as `--require midstream-otel/register` does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';

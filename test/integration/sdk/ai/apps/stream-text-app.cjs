@@ -1,4 +1,4 @@
-// CommonJS app for the register tests: `node --require midstream/register stream-text-app.cjs`.
+// CommonJS app for the register tests: `node --require midstream-otel/register stream-text-app.cjs`.
 // Streams one streamText call from AI_BASE_URL (an OpenAI-compatible script server) and prints the text.
 const baseURL = process.env.AI_BASE_URL;
 // Without AI_BASE_URL (e.g. picked up by a `node --test <dir>` scan) there is nothing to do.

@@ -1,4 +1,4 @@
-// ESM app for the register tests: `node --import midstream/register stream-text-app.mjs`.
+// ESM app for the register tests: `node --import midstream-otel/register stream-text-app.mjs`.
 // Streams one streamText call from AI_BASE_URL (an OpenAI-compatible script server) and prints the text.
 const baseURL = process.env.AI_BASE_URL;
 // Without AI_BASE_URL (e.g. picked up by a `node --test <dir>` scan) there is nothing to do.

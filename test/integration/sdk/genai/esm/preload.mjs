@@ -1,5 +1,5 @@
 // --import preload for the genai ESM child-process test: registers the import-in-the-middle loader,
-// then enables the genai instrumentation on an in-memory tracer (as midstream/register will).
+// then enables the genai instrumentation on an in-memory tracer (as midstream-otel/register will).
 import { register, createRequire } from 'node:module';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
