@@ -27,7 +27,8 @@ export interface MidstreamOptions {
    */
   captureContent?: boolean;
   /**
-   * Cap for captured content, in bytes (UTF-16 code units).
+   * Cap for captured content, in UTF-8 bytes: the longest prefix of the text that fits is kept, cut
+   * between code points (never half a character).
    * @defaultValue 4096 (env `MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES`)
    */
   captureContentMaxBytes?: number;
