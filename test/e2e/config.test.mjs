@@ -196,6 +196,24 @@ describe('the configuration contract under --require midstream-otel/register', (
     });
   }
 
+  it('serves no Prometheus endpoint on a host it cannot listen on, said in one line, and the app runs on', async (t) => {
+    const { receiver, url } = await setUp(t);
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
+      SSE_URL: url,
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      // TEST-NET-1 (RFC 5737): never an address of this machine.
+      OTEL_EXPORTER_PROMETHEUS_HOST: '192.0.2.1',
+      ...receiver.env,
+    });
+    const { code } = await app.exited;
+    assert.equal(code, 0, app.stderr());
+    assert.match(app.stdout(), /^done$/m);
+    const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines.length, 1, app.stderr());
+    assert.match(lines[0], /^midstream: OTEL_EXPORTER_PROMETHEUS_PORT=9464 \(host 192\.0\.2\.1\) cannot be served \(EADDRNOTAVAIL\); Prometheus metrics are not served$/);
+    assert.equal(streamsOf(receiver, url)[0]?.attributes['midstream.outcome'], 'completed', 'traces still work');
+  });
+
   it('serves Prometheus metrics on an ephemeral port when OTEL_EXPORTER_PROMETHEUS_PORT is busy, said in one line', async (t) => {
     const { receiver, url } = await setUp(t, 'hold-after:2');
     const busy = net.createServer();
