@@ -109,7 +109,7 @@ function progressPart(t: TrackerView): string {
   const { counts, sums } = t.gaps;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i] as number;
-    if (c > 0) gaps.push([i, c, sums[i] as number]);
+    if (c > 0) gaps.push([i, c, Math.round((sums[i] as number) * 1e6) / 1e6]);
   }
   const f = t.facts;
   return JSON.stringify({
@@ -125,12 +125,64 @@ function progressPart(t: TrackerView): string {
       firstChunkAt: epochOf(t.firstChunkAt),
       lastChunkAt: epochOf(t.lastChunkAt),
       gaps,
-      gapMax: t.gaps.max,
+      gapMax: Math.round(t.gaps.max * 1e6) / 1e6,
       responseModel: typeof f.responseModel === 'string' ? f.responseModel.slice(0, 256) : undefined,
       inputTokens: f.inputTokens,
       outputTokens: f.outputTokens,
     },
   }).slice(1);
+}
+
+/** A stream's entry as last built, and the readings it was built from (compared without allocating). */
+class Entry {
+  /** The static part; '' when the stream is not journaled. */
+  readonly head: string;
+  text = '';
+  private chunks = -1;
+  private bytes = -1;
+  private outputChars = -1;
+  private terminalSeen = false;
+  private headersAt = -1;
+  private stallCount = -1;
+  private malformedCount = -1;
+  private attributeCount = -1;
+  private facts: unknown[] = [];
+
+  constructor(head: string) {
+    this.head = head;
+  }
+
+  /** Rebuilds the entry when a journaled reading moved; returns whether it did. */
+  refresh(t: TrackerView): boolean {
+    const f = t.facts;
+    const count = Object.keys(t.metricAttributes).length;
+    if (
+      this.chunks === t.chunkCount &&
+      this.bytes === t.bytes &&
+      this.outputChars === t.outputChars &&
+      this.terminalSeen === t.terminalSeen &&
+      this.headersAt === t.headersAt &&
+      this.stallCount === t.stallCount &&
+      this.malformedCount === t.malformedCount &&
+      this.attributeCount === count &&
+      this.facts[0] === f.responseModel &&
+      this.facts[1] === f.inputTokens &&
+      this.facts[2] === f.outputTokens
+    ) {
+      return false;
+    }
+    this.chunks = t.chunkCount;
+    this.bytes = t.bytes;
+    this.outputChars = t.outputChars;
+    this.terminalSeen = t.terminalSeen;
+    this.headersAt = t.headersAt;
+    this.stallCount = t.stallCount;
+    this.malformedCount = t.malformedCount;
+    this.attributeCount = count;
+    this.facts = [f.responseModel, f.inputTokens, f.outputTokens];
+    this.text = `${this.head},${progressPart(t)}`;
+    return true;
+  }
 }
 
 /**
@@ -143,10 +195,11 @@ export class JournalWriter {
   readonly file: string;
   private readonly tmp: string;
   private readonly header: string;
-  private readonly statics = new WeakMap<object, string>();
+  private readonly entries = new WeakMap<object, Entry>();
   private timer: ReturnType<typeof setInterval> | undefined;
-  /** The streams and reason last written; undefined while there is no file. */
+  /** Set while our file exists. */
   private written: string | undefined;
+  private writtenCount = 0;
   private reason: string | undefined;
   private dirReady = false;
   private off = false;
@@ -194,27 +247,33 @@ export class JournalWriter {
   writeNow(reason?: string): void {
     if (this.off) return;
     // The first reason wins: the most specific cause (`uncaught_exception`) is recorded before 'exit'.
-    if (reason !== undefined && this.reason === undefined) this.reason = reason;
-    const entries: string[] = [];
+    let changed = false;
+    if (reason !== undefined && this.reason === undefined) {
+      this.reason = reason;
+      changed = true;
+    }
+    const entries: Entry[] = [];
     this.init.live.forEach((stream) => {
       const t = stream as unknown as TrackerView;
       if (t.span === undefined || !t.span.isRecording()) return;
-      let head = this.statics.get(stream);
-      if (head === undefined) {
-        head = guarded('crash-journal.entry', () => staticPart(t)) ?? NOT_JOURNALED;
-        this.statics.set(stream, head);
+      let entry = this.entries.get(stream);
+      if (entry === undefined) {
+        entry = new Entry(guarded('crash-journal.entry', () => staticPart(t)) ?? NOT_JOURNALED);
+        this.entries.set(stream, entry);
       }
-      if (head !== NOT_JOURNALED) entries.push(`${head},${progressPart(t)}`);
+      if (entry.head === NOT_JOURNALED) return;
+      // An entry seen for the first time always "moves": a new stream is a change.
+      if (entry.refresh(t)) changed = true;
+      entries.push(entry);
     });
     if (entries.length === 0) {
       this.remove();
       return;
     }
-    const streams = entries.join(',');
-    const key = this.reason === undefined ? streams : `${streams}\n${this.reason}`;
+    // Same streams as last time (none started: a new one refreshes; none ended: the count drops) and
+    // none moved: refresh the heartbeat (the file's mtime) instead of rewriting the file.
     const nowMs = Date.now();
-    if (key === this.written) {
-      // Nothing changed: refresh the heartbeat (the file's mtime) instead of rewriting the file.
+    if (!changed && entries.length === this.writtenCount && this.written !== undefined) {
       try {
         utimesSync(this.file, nowMs / 1000, nowMs / 1000);
         return;
@@ -223,10 +282,13 @@ export class JournalWriter {
       }
     }
     if (!this.ensureDir()) return;
+    let streams = '';
+    for (let i = 0; i < entries.length; i++) streams += i === 0 ? (entries[i] as Entry).text : `,${(entries[i] as Entry).text}`;
     const reasonPart = this.reason === undefined ? '' : `,"reason":${JSON.stringify(this.reason)}`;
     writeFileSync(this.tmp, `${this.header},"heartbeatAt":${nowMs}${reasonPart},"streams":[${streams}]}`, { mode: 0o600 });
     renameSync(this.tmp, this.file);
-    this.written = key;
+    this.written = this.file;
+    this.writtenCount = entries.length;
   }
 
   private remove(): void {
