@@ -102,6 +102,8 @@ export function journalConfig(options: CrashJournalOptions = {}): CrashJournalCo
 }
 
 const OFF_JOURNAL: CrashJournal = { writeNow() {}, close() {}, stop() {}, file: undefined };
+/** One journal per process, whichever copy of midstream or entry point starts it (it journals the shared registry). */
+const JOURNAL_KEY = Symbol.for('midstream.crash-journal.v1');
 
 /**
  * Starts this process's crash journal, and first exports what earlier processes of the same service
@@ -117,6 +119,12 @@ const OFF_JOURNAL: CrashJournal = { writeNow() {}, close() {}, stop() {}, file: 
 export function startCrashJournal(options: CrashJournalOptions = {}): CrashJournal {
   const config = journalConfig(options);
   if (!config.enabled) return OFF_JOURNAL;
+  const globals = globalThis as unknown as Record<symbol, boolean | undefined>;
+  if (globals[JOURNAL_KEY] === true) {
+    diag.warn('midstream: a crash journal is already running in this process; a second one is not started');
+    return OFF_JOURNAL;
+  }
+  globals[JOURNAL_KEY] = true;
   const serviceName = journalDirName(options.serviceName);
   const instanceId = randomBytes(8).toString('hex');
   const writer = new JournalWriter({
@@ -157,6 +165,7 @@ export function startCrashJournal(options: CrashJournalOptions = {}): CrashJourn
     close: () => {
       stopRecheck();
       guarded('crash-journal.close', () => writer.close());
+      globals[JOURNAL_KEY] = false;
     },
     stop: () => {
       stopRecheck();

@@ -12,6 +12,7 @@ import { startSseServer } from '../support/sse-server.mjs';
 import { runApp } from './harness.mjs';
 
 const JOURNAL_APP = fileURLToPath(new URL('./apps/journal-app.cjs', import.meta.url));
+const SDK_APP = fileURLToPath(new URL('./apps/journal-sdk-app.cjs', import.meta.url));
 const EVENTS = ['one', 'two', 'three', 'four'].map((data) => ({ data }));
 const SERVICE = 'journal-e2e';
 const REGISTER = ['--require', 'midstream-otel/register'];
@@ -295,5 +296,30 @@ describe('the journal of a process that ends', () => {
     const span = receiver.spans.find((s) => s.spanId === journal.streams[0].spanId && s.attributes['midstream.reason'] !== undefined);
     assert.equal(span?.attributes['midstream.reason'], 'process_exit', second.stderr());
     assert.equal(span.attributes['midstream.outcome'], 'interrupted');
+  });
+});
+
+describe('StreamSpanProcessor({ crashJournal: true }) in an app with its own NodeSDK', () => {
+  it('journals the live streams and exports a killed run\'s streams at the next start', async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const server = await startSseServer({ events: EVENTS, fault: 'hold-after:3' });
+    t.after(() => server.close());
+    const dir = journalDir(t);
+    const app = runApp(t, [SDK_APP], env(receiver, dir, { SSE_URL: server.url('/events') }));
+    await app.waitForLine(/^events 3$/);
+    const { journal } = await waitForJournal(dir, (j) => j.streams.length === 1 && j.streams[0].progress.chunks === 3);
+    app.child.kill('SIGKILL');
+    await app.exited;
+    const second = runApp(t, [SDK_APP], env(receiver, dir));
+    assert.deepEqual(await second.exited, { code: 0, signal: null }, second.stderr());
+    assert.match(second.stdout(), /^shut down$/m);
+    const spans = receiver.spans.filter((s) => s.attributes['midstream.reason'] === 'process_killed');
+    assert.equal(spans.length, 1, second.stderr());
+    assert.equal(spans[0].spanId, journal.streams[0].spanId);
+    assert.equal(spans[0].attributes['midstream.chunk.count'], 3);
+    assert.equal(spans[0].resource['service.name'], SERVICE);
+    assert.equal(outcomeCount(receiver, 'interrupted'), 1, 'counted by the MeterProvider NodeSDK registered');
+    assert.deepEqual(journals(dir), []);
   });
 });
