@@ -256,7 +256,8 @@ describe('crash journal recovery at start', () => {
     const dir = journalDir(t);
     // Another host (a previous container): its pid says nothing here; only the heartbeat age decides.
     leaveJournal(dir, `${deadJournal(7).instanceId}.json`, deadJournal(7, { heartbeatAt: Date.now() }), 0);
-    const script = `setTimeout(() => console.log('still-running'), 1500);`;
+    // Late 2.3 s after it was written (3 x 100 ms + 2 s); the app runs longer than that whatever its start-up time.
+    const script = `setTimeout(() => console.log('still-running'), 3500);`;
     const app = runApp(t, [...REGISTER, '-e', script], env(receiver, dir));
     assert.deepEqual(await app.exited, { code: 0, signal: null });
     const spans = receiver.spans.filter((s) => s.attributes['midstream.reason'] === 'process_killed');
