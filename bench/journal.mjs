@@ -7,6 +7,8 @@
 //     changed (mtime refresh only).
 //  3. Recovery of one journal of LIVE streams (parse, claim, LIVE spans through onEnd, metrics).
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,14 @@ const { processState } = require('../dist/core/process-state.js');
 const { startCrashJournal } = require('../dist/processor/crash-journal.js');
 const { JournalWriter } = require('../dist/processor/journal-writer.js');
 const { recoverJournals } = require('../dist/processor/journal-recovery.js');
+
+// A full GC without --expose-gc on the command line (npm run bench runs plain `node`).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+const heapAfterGc = () => {
+  for (let i = 0; i < 4; i++) gc();
+  return process.memoryUsage().heapUsed;
+};
 
 class ManualReader extends MetricReader {
   async onForceFlush() {}
@@ -81,9 +91,12 @@ export async function runJournalBench({ streams = 20_000, rounds = 15, live = 10
     }
     const dir = join(base, 'live');
     const writer = new JournalWriter({ dir, service: 'bench', instanceId: 'abcdef0123456789', live: processState().live });
+    const heapBefore = heapAfterGc();
     let t0 = process.hrtime.bigint();
     writer.writeNow();
     const firstWriteMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    // What the journal holds per live stream between writes (its cached entry parts).
+    const heapPerStream = (heapAfterGc() - heapBefore) / live;
     const changed = { wall: [], cpu: [] };
     for (let w = 0; w < writes; w++) {
       for (const t of trackers) {
@@ -135,6 +148,7 @@ export async function runJournalBench({ streams = 20_000, rounds = 15, live = 10
       perStreamOn: stats(perStream.on),
       addedPerStreamNs: stats(perStream.on).median - stats(perStream.off).median,
       firstWriteMs,
+      heapPerStream,
       changedWallMs: stats(changed.wall),
       changedCpuMs: stats(changed.cpu),
       unchangedWallMs: stats(unchanged),
@@ -157,6 +171,7 @@ export function journalRows(j) {
     [`crash journal: one write with ${j.live.toLocaleString('en')} live streams, every stream changed: wall min / median / max`, mmm(j.changedWallMs, 'ms')],
     ['  CPU per such write, min / median / max', mmm(j.changedCpuMs, 'ms')],
     ['  file size; first write (builds the per-stream static part once)', `${(j.fileBytes / 1024).toFixed(0)} KiB (${Math.round(j.fileBytes / j.live)} B per stream); ${f(j.firstWriteMs)} ms`],
+    ['  heap the journal holds per live stream (after forced GC)', `${Math.round(j.heapPerStream)} B`],
     ['  a tick with nothing changed (mtime refresh only): min / median / max', mmm(j.unchangedWallMs, 'ms', 3)],
     [`crash journal: recovery of a journal of ${j.live.toLocaleString('en')} streams (parse, claim, spans, metrics): min / median / max`, mmm(j.recoverMs, 'ms')],
   ];

@@ -137,7 +137,8 @@ function progressPart(t: TrackerView): string {
 class Entry {
   /** The static part; '' when the stream is not journaled. */
   readonly head: string;
-  text = '';
+  /** The changing part; the entry is `head + progress`, joined at write time (never held twice). */
+  progress = '';
   private chunks = -1;
   private bytes = -1;
   private outputChars = -1;
@@ -180,7 +181,7 @@ class Entry {
     this.malformedCount = t.malformedCount;
     this.attributeCount = count;
     this.facts = [f.responseModel, f.inputTokens, f.outputTokens];
-    this.text = `${this.head},${progressPart(t)}`;
+    this.progress = progressPart(t);
     return true;
   }
 }
@@ -283,7 +284,10 @@ export class JournalWriter {
     }
     if (!this.ensureDir()) return;
     let streams = '';
-    for (let i = 0; i < entries.length; i++) streams += i === 0 ? (entries[i] as Entry).text : `,${(entries[i] as Entry).text}`;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      streams += `${i === 0 ? '' : ','}${e.head},${e.progress}`;
+    }
     const reasonPart = this.reason === undefined ? '' : `,"reason":${JSON.stringify(this.reason)}`;
     writeFileSync(this.tmp, `${this.header},"heartbeatAt":${nowMs}${reasonPart},"streams":[${streams}]}`, { mode: 0o600 });
     renameSync(this.tmp, this.file);
