@@ -1,6 +1,11 @@
 // An app with its own NodeSDK and `new StreamSpanProcessor({ exporter, crashJournal: true })` (no
 // midstream-otel/register). With SSE_URL: one fetch stream, printing `events N` per chunk read. Without:
 // a second start that recovers the journals, then shuts the SDK down (exports spans and metrics).
+// Without MIDSTREAM_JOURNAL_DIR (e.g. picked up by `node --test test/e2e/`'s directory scan) it does nothing.
+if (process.env.MIDSTREAM_JOURNAL_DIR === undefined) {
+  console.log('no MIDSTREAM_JOURNAL_DIR');
+  return;
+}
 const { NodeSDK } = require('@opentelemetry/sdk-node');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
 const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http');
