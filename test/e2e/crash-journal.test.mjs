@@ -281,6 +281,21 @@ describe('the journal of a process that ends', () => {
     assert.deepEqual(journals(dir), []);
   });
 
+  it('is removed when SIGTERM ends the process (its streams were exported as interrupted already)', async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const server = await startSseServer({ events: EVENTS, fault: 'hold-after:3' });
+    t.after(() => server.close());
+    const dir = journalDir(t);
+    const app = runApp(t, [...REGISTER, JOURNAL_APP], env(receiver, dir, { SSE_URL: server.url('/events'), STREAMS: '1' }));
+    await app.waitForLine(/^events 0 3$/);
+    await waitForJournal(dir, (j) => j.streams.length === 1 && j.streams[0].progress.chunks === 3);
+    app.child.kill('SIGTERM');
+    assert.deepEqual(await app.exited, { code: null, signal: 'SIGTERM' });
+    assert.equal(receiver.spans.filter((s) => s.attributes['midstream.outcome'] === 'interrupted').length, 1);
+    assert.deepEqual(journals(dir), [], 'a later start must not export the stream a second time');
+  });
+
   it('keeps streams live at process.exit() with reason process_exit, which the next start reports', async (t) => {
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());
