@@ -316,6 +316,23 @@ describe('recoverJournals', () => {
     assert.deepEqual(readdirSync(dir), ['cccccccccccccccc.json.claimed-ffffffffffffffff']);
   });
 
+  it('removes a dead writer\'s temporary file silently, and a day-old claimed journal with one line', async (t) => {
+    const otel = createInMemoryOtel();
+    t.after(() => otel.shutdown());
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    const age = (ms) => (Date.now() - ms) / 1000;
+    writeFileSync(join(dir, 'cccccccccccccccc.json.tmp'), '{');
+    utimesSync(join(dir, 'cccccccccccccccc.json.tmp'), age(10_000), age(10_000));
+    writeFileSync(join(dir, 'dddddddddddddddd.json.tmp'), '{');
+    writeFileSync(join(dir, 'eeeeeeeeeeeeeeee.json.claimed-ffffffffffffffff'), journalText());
+    utimesSync(join(dir, 'eeeeeeeeeeeeeeee.json.claimed-ffffffffffffffff'), age(25 * 3600_000), age(25 * 3600_000));
+    const lines = await diagLines(() => recover(dir, target(otel)));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /eeeeeeeeeeeeeeee\.json\.claimed-ffffffffffffffff was claimed but never exported; removed/);
+    assert.deepEqual(readdirSync(dir), ['dddddddddddddddd.json.tmp'], 'a fresh temporary file may be a live write');
+  });
+
   for (const [what, text, kept, pattern] of [
     ['a corrupt journal', '{"version":1,"service":"unit-svc","streams":[', false, /is corrupt \(not valid JSON\); skipped and removed/],
     ['a journal of another version', journalText({ version: 2 }), true, /version 2 \(this midstream reads 1\)\); skipped/],
