@@ -321,7 +321,9 @@ export class JournalWriter {
       this.off = true;
       this.stop();
       const why = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
-      diag.warn(`midstream: crash journal directory ${dir} is not usable (${why}); the crash journal is off`);
+      diag.warn(
+        `midstream: crash journal directory ${dir} is not usable (${why}); the crash journal is off (MIDSTREAM_JOURNAL_DIR chooses another)`,
+      );
       return false;
     }
   }
