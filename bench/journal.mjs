@@ -132,7 +132,7 @@ export async function runJournalBench({ streams = 20_000, rounds = 15, live = 10
     for (let r = 0; r < 10; r++) {
       writeFileSync(join(rdir, `${(0x1000 + r).toString(16).padStart(16, '0')}.json`), text);
       t0 = process.hrtime.bigint();
-      recoverJournals({ dir: rdir, service: 'bench', instanceId: 'ffffffffffffffff', deadAfterMs: -1, maxAgeMs: 864e5, target });
+      recoverJournals({ dir: rdir, service: 'bench', instanceId: 'ffffffffffffffff', intervalMs: 1000, marginMs: 0, maxAgeMs: 864e5, target, nowMs: Date.now() + 60_000 });
       recoverMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     if (recovered !== live * 10) throw new Error(`recovered ${recovered} spans, expected ${live * 10}`);

@@ -132,6 +132,7 @@ export function startCrashJournal(options: CrashJournalOptions = {}): CrashJourn
     service: serviceName,
     instanceId,
     live: options.live ?? processState().live,
+    intervalMs: config.intervalMs,
   });
   let recheck: ReturnType<typeof setTimeout> | undefined;
   const target = options.target;
@@ -143,7 +144,8 @@ export function startCrashJournal(options: CrashJournalOptions = {}): CrashJourn
         dir: config.dir,
         service: serviceName,
         instanceId,
-        deadAfterMs: 3 * config.intervalMs + DEAD_MARGIN_MS,
+        intervalMs: config.intervalMs,
+        marginMs: DEAD_MARGIN_MS,
         maxAgeMs: MAX_AGE_MS,
         target,
       }),

@@ -18,6 +18,8 @@ export interface JournalFile {
   readonly service: string;
   /** Epoch milliseconds. */
   readonly startedAt: number;
+  /** The owner's write interval, ms: its heartbeat is late after 3 of them (plus a margin). */
+  readonly intervalMs?: number;
   /** Epoch milliseconds of the last write (the file's mtime is refreshed when nothing else changed). */
   readonly heartbeatAt: number;
   /** Set by `writeNow(reason)` on a known exit path (`process_exit`); recovery uses `process_killed` otherwise. */
@@ -195,6 +197,7 @@ export function parseJournal(text: string, service: string): ParsedJournal {
     (j.pidNamespace === undefined || typeof j.pidNamespace === 'string') &&
     isNum(j.startedAt) &&
     isNum(j.heartbeatAt) &&
+    (j.intervalMs === undefined || (isNum(j.intervalMs) && j.intervalMs > 0)) &&
     (j.reason === undefined || (typeof j.reason === 'string' && /^[a-z_]{1,32}$/.test(j.reason))) &&
     Array.isArray(j.streams) &&
     j.streams.every(isStream);

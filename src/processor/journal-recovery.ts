@@ -27,11 +27,17 @@ export interface RecoveryInit {
   readonly service: string;
   /** This process's instance id: its own journal is never recovered. */
   readonly instanceId: string;
-  /** A journal whose last heartbeat is older than this belongs to a dead process. Milliseconds. */
-  readonly deadAfterMs: number;
+  /**
+   * A journal's owner is dead when its last heartbeat is older than 3 of the owner's write intervals
+   * (recorded in the journal; `intervalMs`, ours, when it is not) plus `marginMs`. Milliseconds.
+   */
+  readonly intervalMs: number;
+  readonly marginMs: number;
   /** A journal older than this is skipped and removed. Milliseconds. */
   readonly maxAgeMs: number;
   readonly target: RecoveryTarget;
+  /** The time to judge ages by (epoch ms). @defaultValue `Date.now()` */
+  readonly nowMs?: number;
 }
 
 export interface RecoveryResult {
@@ -94,7 +100,7 @@ export function recoverJournals(init: RecoveryInit): RecoveryResult {
   }
   let exported = 0;
   const pending: number[] = [];
-  const nowMs = Date.now();
+  const nowMs = init.nowMs ?? Date.now();
   for (const name of names) {
     if (name.startsWith(init.instanceId)) continue;
     const path = join(init.dir, name);
@@ -112,7 +118,7 @@ export function recoverJournals(init: RecoveryInit): RecoveryResult {
 /** A temporary file or a claimed journal left by a process that died mid-write or mid-recovery. */
 function removeLeftover(path: string, name: string, nowMs: number, init: RecoveryInit): void {
   const age = nowMs - statSync(path).mtimeMs;
-  if (name.endsWith('.tmp') ? age > init.deadAfterMs : age > init.maxAgeMs) {
+  if (name.endsWith('.tmp') ? age > 3 * init.intervalMs + init.marginMs : age > init.maxAgeMs) {
     unlinkSync(path);
     if (!name.endsWith('.tmp')) diag.warn(`midstream: crash journal ${name} was claimed but never exported; removed`);
   }
@@ -161,8 +167,10 @@ function recoverOne(path: string, name: string, nowMs: number, init: RecoveryIni
     }
     return 0;
   }
-  if (!ownerIsDead(parsed.journal, heartbeatAt, nowMs, init.deadAfterMs)) {
-    pending.push(heartbeatAt + init.deadAfterMs);
+  // The owner's own cadence: a process writing every 30 s is not dead after 5 s of silence.
+  const deadAfterMs = 3 * (parsed.journal.intervalMs ?? init.intervalMs) + init.marginMs;
+  if (!ownerIsDead(parsed.journal, heartbeatAt, nowMs, deadAfterMs)) {
+    pending.push(heartbeatAt + deadAfterMs);
     return 0;
   }
   const claimed = claim(path, init);

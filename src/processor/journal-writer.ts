@@ -17,6 +17,8 @@ export interface JournalWriterInit {
   readonly service: string;
   readonly instanceId: string;
   readonly live: LiveRegistry;
+  /** Recorded in the journal, so a recovering process judges the heartbeat by the owner's cadence. */
+  readonly intervalMs?: number;
 }
 
 /** The tracker fields the journal reads (structural: a second copy of midstream shares the registry). */
@@ -217,6 +219,7 @@ export class JournalWriter {
       pidNamespace: ns,
       service: init.service,
       startedAt: Date.now(),
+      intervalMs: init.intervalMs,
     }).slice(0, -1);
   }
 

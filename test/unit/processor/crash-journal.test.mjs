@@ -79,7 +79,8 @@ function recover(dir, t, overrides = {}) {
     dir,
     service: SERVICE,
     instanceId: 'bbbbbbbbbbbbbbbb',
-    deadAfterMs: 3_000,
+    intervalMs: 1000,
+    marginMs: 0,
     maxAgeMs: 24 * 3600 * 1000,
     target: t,
     ...overrides,
@@ -247,8 +248,8 @@ describe('recoverJournals', () => {
     const heartbeat = Math.max(journal.heartbeatAt, statSync(w.file).mtimeMs);
     w.stop();
     const tgt = target(otel);
-    // Its heartbeat is fresh and its pid (ours) alive: declare every heartbeat late.
-    const result = recover(dir, tgt, { deadAfterMs: -1 });
+    // Its heartbeat is fresh and its pid (ours) alive: look from a minute later, when it is late.
+    const result = recover(dir, tgt, { nowMs: Date.now() + 60_000 });
     assert.equal(result.exported, 1);
     assert.equal(tgt.spans.length, 1);
     const span = tgt.spans[0];
@@ -298,6 +299,19 @@ describe('recoverJournals', () => {
     assert.equal(result.pending.length, 1);
     assert.ok(Math.abs(result.pending[0] - (heartbeatAt + 3_000)) < 2, 'when its heartbeat would be late');
     assert.deepEqual(readdirSync(dir), ['cccccccccccccccc.json']);
+  });
+
+  it('judges the heartbeat by the owner\'s write interval', async (t) => {
+    const otel = createInMemoryOtel();
+    t.after(() => otel.shutdown());
+    const dir = tempDir();
+    // 10 s without a write: late for an owner writing every second, not for one writing every 30 s.
+    leaveJournal(dir, journalText({ heartbeatAt: Date.now() - 10_000, intervalMs: 30_000 }), 10_000);
+    const tgt = target(otel);
+    const result = recover(dir, tgt);
+    assert.equal(result.exported, 0);
+    assert.equal(result.pending.length, 1);
+    assert.equal(recover(dir, tgt, { nowMs: Date.now() + 81_000 }).exported, 1);
   });
 
   it('exports a journal once: a claimed journal is skipped', async (t) => {
