@@ -10,11 +10,14 @@
 //     SDK instrumentation on vs off, interleaved rounds: added CPU per chunk, heap per live SDK stream.
 //  4. core hot path without network (bench/hot-path.mjs): SseReader + rule + tracker per event, and
 //     the end-of-stream metric record cost per chunk.
+//  5. crash journal (bench/journal.mjs): CPU per stream start/end with the journal on vs off, one
+//     write with 1,000 live streams, a tick with nothing changed, recovery of a 1,000-stream journal.
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runHotPath } from './hot-path.mjs';
+import { journalRows, runJournalBench } from './journal.mjs';
 
 const EVENTS = 20_000;
 const ROUNDS = 20;
@@ -129,6 +132,9 @@ server.kill();
 const hot = runHotPath({ events: EVENTS });
 const sdkItem = await hot.sdkItemPath();
 
+// 5. crash journal (bench/journal.mjs), in this process.
+const journal = await runJournalBench();
+
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const ns = (x) => `${Math.round(x)} ns`;
 const us = (x) => `${(x / 1000).toFixed(1)} ms`;
@@ -162,6 +168,7 @@ const rows = [
   ['end of stream, with midstreamMetricProducer (as measured above): per-chunk histograms, per chunk, GenAI / plain', `${ns(hot.finishGenAiProducer.perChunk)} / ${ns(hot.finishPlainProducer.perChunk)}`],
   ['end of stream, without the producer: SDK replay per chunk, GenAI (2 histograms) / plain (1)', `${ns(hot.finishGenAi.perChunk)} / ${ns(hot.finishPlain.perChunk)}`],
   ['end of stream: fixed cost per stream (span + metrics), GenAI / plain, with the producer', `${(hot.finishGenAiProducer.perStreamFixed / 1000).toFixed(0)} µs / ${(hot.finishPlainProducer.perStreamFixed / 1000).toFixed(0)} µs`],
+  ...journalRows(journal),
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));

@@ -183,6 +183,8 @@ export const ENV_CONTRACT = {
     names.length === 0 ? '(none)' : names.join(','),
   ),
   MIDSTREAM_EXIT_TIMEOUT_MS: integer(1000, 0, 60_000),
+  MIDSTREAM_JOURNAL: boolean(true),
+  MIDSTREAM_JOURNAL_DIR: text(),
   MIDSTREAM_JOURNAL_INTERVAL_MS: integer(1000, 100, 60_000),
 };
 

@@ -37,6 +37,11 @@ export class LiveStreams {
     if (this.streams.size === 0) this.stopTimer();
   }
 
+  /** Calls `fn` for every live stream, in start order (the crash journal reads them on its own tick). */
+  forEach(fn: (stream: LiveStream) => void): void {
+    for (const s of this.streams) fn(s);
+  }
+
   /** When `target` is garbage-collected while `stream` is live, the stream ends as abandoned. */
   watchForAbandonment(target: object, stream: LiveStream): void {
     this.abandoned.register(target, stream, stream);

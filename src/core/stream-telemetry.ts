@@ -14,6 +14,37 @@ import { errorTypeFor, isDeliberate, type Outcome } from './outcome';
 import type { StreamTracker } from './stream-tracker';
 
 /**
+ * What the writer reads from an ended stream: a {@link StreamTracker}, or a stream rebuilt from a
+ * crash journal by another process (src/processor/journal-recovery.ts).
+ */
+export type EndedStream = Pick<
+  StreamTracker,
+  | 'span'
+  | 'ownsSpan'
+  | 'source'
+  | 'protocol'
+  | 'genAi'
+  | 'recordMetrics'
+  | 'metricAttributes'
+  | 'startTime'
+  | 'gaps'
+  | 'facts'
+  | 'stalls'
+  | 'chunkCount'
+  | 'bytes'
+  | 'outputChars'
+  | 'malformedCount'
+  | 'stallCount'
+  | 'headersAt'
+  | 'firstChunkAt'
+  | 'lastChunkAt'
+  | 'endedAt'
+  | 'terminalSeen'
+  | 'capture'
+  | 'reason'
+>;
+
+/**
  * The only writer of stream telemetry: span attributes, events and status, and metric records.
  * One instance per meter (each instrumentation has its own); instruments are created once.
  *
@@ -38,7 +69,7 @@ export class StreamTelemetry {
   private readonly genAiTimePerChunk: Histogram;
   private readonly genAiTokens: Histogram;
   /** Attributes used for the `active` +1, reused for the -1 so the gauge never drifts. */
-  private readonly activeAttributes = new WeakMap<StreamTracker, Attributes>();
+  private readonly activeAttributes = new WeakMap<EndedStream, Attributes>();
 
   constructor(meter: Meter) {
     const seconds = (name: string, description: string, buckets: readonly number[]): Histogram =>
@@ -118,14 +149,14 @@ export class StreamTelemetry {
   }
 
   /** The stream ended with `outcome`: write the span and record every metric, once. */
-  finished(t: StreamTracker, outcome: Outcome, error: unknown): void {
+  finished(t: EndedStream, outcome: Outcome, error: unknown): void {
     const errorType = errorTypeFor(outcome, t.facts.errorType, error);
     this.writeSpan(t, outcome, errorType, error);
     if (t.recordMetrics) this.recordMetrics(t, outcome, errorType);
     if (t.ownsSpan) t.span.end();
   }
 
-  private writeSpan(t: StreamTracker, outcome: Outcome, errorType: string | undefined, error: unknown): void {
+  private writeSpan(t: EndedStream, outcome: Outcome, errorType: string | undefined, error: unknown): void {
     const span = t.span;
     if (!span.isRecording()) return;
     const a: Attributes = {
@@ -196,7 +227,7 @@ export class StreamTelemetry {
     }
   }
 
-  private recordMetrics(t: StreamTracker, outcome: Outcome, errorType: string | undefined): void {
+  private recordMetrics(t: EndedStream, outcome: Outcome, errorType: string | undefined): void {
     const base: Attributes = { [sc.ATTR_MIDSTREAM_SOURCE]: t.source, ...t.metricAttributes };
     const withOutcome: Attributes = { ...base, [sc.ATTR_MIDSTREAM_OUTCOME]: outcome };
     if (errorType !== undefined) withOutcome[sc.ATTR_ERROR_TYPE] = errorType;

@@ -1,4 +1,5 @@
 import type { Context } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   type ReadableSpan,
@@ -6,7 +7,10 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { processState } from '../core/process-state';
+import { startCrashJournal, type CrashJournal, type CrashJournalOptions } from './crash-journal';
 import { flushOnBeforeExit, observeExitSignals, safeFlush } from './exit-hooks';
 
 /** Options of {@link StreamSpanProcessor}. Give a `delegate`, or an `exporter` to batch. */
@@ -34,6 +38,16 @@ export interface StreamSpanProcessorOptions {
    * @defaultValue 2000
    */
   signalFlushTimeoutMs?: number;
+  /**
+   * Keep a crash journal of the live streams, and export the streams of this service's killed
+   * processes (SIGKILL, OOM) through this processor's delegate as `interrupted` spans with reason
+   * `process_killed` (README, "Crash journal"). `true`, or options (`dir`, `intervalMs`, `serviceName`;
+   * the resource of recovered spans defaults to the `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` one).
+   * Started on the next event-loop turn, so a MeterProvider registered right after the processor is
+   * constructed (NodeSDK's `start()`) counts the recovered streams. `MIDSTREAM_JOURNAL=false` still wins.
+   * @defaultValue false
+   */
+  crashJournal?: boolean | (Omit<CrashJournalOptions, 'target' | 'live'> & { resource?: Resource });
 }
 
 function isSpanProcessor(x: unknown): x is SpanProcessor {
@@ -69,6 +83,7 @@ export class StreamSpanProcessor implements SpanProcessor {
   private shutdownOnce: Promise<void> | undefined;
   private endedSinceFlush = 0;
   private readonly removeHooks: (() => void)[] = [];
+  private journal: CrashJournal | undefined;
 
   /** @param delegateOrOptions a SpanProcessor to wrap, or {@link StreamSpanProcessorOptions}. */
   constructor(delegateOrOptions: SpanProcessor | StreamSpanProcessorOptions = {}) {
@@ -86,6 +101,25 @@ export class StreamSpanProcessor implements SpanProcessor {
     if (options.installSignalHandlers === true) {
       this.removeHooks.push(observeExitSignals(flush, options.signalFlushTimeoutMs ?? 2000));
     }
+    if (options.crashJournal !== undefined && options.crashJournal !== false) {
+      const journalOptions = options.crashJournal === true ? {} : options.crashJournal;
+      setImmediate(() => this.startJournal(journalOptions));
+    }
+  }
+
+  private startJournal(options: Omit<CrashJournalOptions, 'target' | 'live'> & { resource?: Resource }): void {
+    if (this.shutdownOnce !== undefined) return;
+    const resource = options.resource ?? defaultResource().merge(detectResources({ detectors: [envDetector] }));
+    const serviceName = resource.attributes[ATTR_SERVICE_NAME];
+    const journal = startCrashJournal({
+      serviceName: typeof serviceName === 'string' ? serviceName : undefined,
+      ...options,
+      target: { resource, onEnd: (span) => this.onEnd(span) },
+    });
+    this.journal = journal;
+    const onExit = (): void => journal.writeNow('process_exit');
+    process.on('exit', onExit);
+    this.removeHooks.push(() => process.removeListener('exit', onExit));
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -111,6 +145,7 @@ export class StreamSpanProcessor implements SpanProcessor {
     if (this.shutdownOnce === undefined) {
       for (const remove of this.removeHooks.splice(0)) remove();
       processState().live.endAll('shutdown');
+      this.journal?.close();
       this.shutdownOnce = this.delegate.forceFlush().then(() => this.delegate.shutdown());
     }
     return this.shutdownOnce;
@@ -118,6 +153,7 @@ export class StreamSpanProcessor implements SpanProcessor {
 
   private async endLiveAndFlush(): Promise<void> {
     processState().live.endAll('shutdown');
+    this.journal?.writeNow();
     if (this.shutdownOnce !== undefined) return this.shutdownOnce;
     await this.forceFlush();
   }

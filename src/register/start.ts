@@ -9,12 +9,15 @@ import {
 } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
+import { defaultResource, detectResources, envDetector, type Resource } from '@opentelemetry/resources';
 import { MeterProvider as SdkMeterProvider } from '@opentelemetry/sdk-metrics';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { processState } from '../core/process-state';
 import { checkEnv, readEnv } from '../env-contract';
 import { midstreamInstrumentations, type MidstreamInstrumentationsOptions } from '../instrumentations';
+import { startCrashJournal, type CrashJournal } from '../processor/crash-journal';
 import { flushOnBeforeExit, observeExitSignals, safeFlush } from '../processor/exit-hooks';
 import { StreamSpanProcessor } from '../processor/stream-span-processor';
 import { metricReadersFromEnv, spanProcessorsFromEnv } from './exporters-from-env';
@@ -131,12 +134,14 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   const resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
 
   let ownTracerProvider: NodeTracerProvider | undefined;
+  let ownSpanProcessors: SpanProcessor[] = [];
   if (registeredOtelGlobal('trace')) {
     diag.info('midstream: a global TracerProvider is already registered; midstream reports to it and does not replace it');
   } else {
     const [first, ...rest] = spanProcessorsFromEnv(env);
     const spanProcessors =
       first === undefined ? [] : [new StreamSpanProcessor({ delegate: first, flushOnBeforeExit: false }), ...rest];
+    ownSpanProcessors = spanProcessors;
     ownTracerProvider = new NodeTracerProvider({ resource, spanProcessors });
     ownTracerProvider.register();
   }
@@ -155,6 +160,7 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
 
   const live = state.live;
+  const journal = startJournal(resource, ownTracerProvider !== undefined ? ownSpanProcessors : undefined);
   const flushAll = async (): Promise<void> => {
     // The global is a ProxyTracerProvider (no forceFlush); flush the provider behind it.
     const tp = (ownTracerProvider ?? delegateOf(tracerProvider)) as { forceFlush?: () => Promise<void> };
@@ -163,6 +169,7 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   // On exit paths, live streams end synchronously (before an app's own signal listener runs).
   const exitFlush = safeFlush('register.exitFlush', async () => {
     live.endAll('shutdown');
+    journal.writeNow();
     await flushAll();
   });
   const removeHooks = [flushOnBeforeExit(exitFlush, () => false)];
@@ -177,6 +184,7 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
       if (shutdownOnce === undefined) {
         for (const remove of removeHooks.splice(0)) remove();
         live.endAll('shutdown');
+        journal.close();
         // Traces first: ending the streams records their metrics, which the meter shutdown then exports.
         shutdownOnce = safeFlush('register.shutdown', async () => {
           if (ownTracerProvider !== undefined) await ownTracerProvider.shutdown();
@@ -189,6 +197,28 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   };
   globals[HANDLE_KEY] = handle;
   return handle;
+}
+
+/**
+ * The crash journal, when midstream owns the TracerProvider (it can only export recovered spans
+ * through processors it holds). Streams still live at 'exit' (`process.exit()`) stay in the journal
+ * with reason `process_exit`; with none live, the file is removed.
+ */
+function startJournal(resource: Resource, spanProcessors: SpanProcessor[] | undefined): CrashJournal {
+  if (spanProcessors === undefined || spanProcessors.length === 0) return startCrashJournal({ enabled: false });
+  const serviceName = resource.attributes[ATTR_SERVICE_NAME];
+  const journal = startCrashJournal({
+    serviceName: typeof serviceName === 'string' ? serviceName : undefined,
+    target: {
+      resource,
+      onEnd: (span) => {
+        for (const p of spanProcessors) p.onEnd(span);
+      },
+      meterProvider: metrics.getMeterProvider(),
+    },
+  });
+  process.on('exit', () => journal.writeNow('process_exit'));
+  return journal;
 }
 
 /** Shuts down the pipeline started by {@link startMidstream} (or `midstream-otel/register`), if any. */

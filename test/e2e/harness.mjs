@@ -8,14 +8,23 @@
 //   app.stdout(), app.stderr(): everything written so far.
 // The child is killed in t.after whatever happens.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const APP_CJS = fileURLToPath(new URL('./apps/sse-app.cjs', import.meta.url));
 export const APP_MJS = fileURLToPath(new URL('./apps/sse-app.mjs', import.meta.url));
 
+// The apps' crash journals go to a directory of this test file's own (a test that sets
+// MIDSTREAM_JOURNAL_DIR overrides it): a child killed at the end of one run must not leave streams
+// that the next run's apps would export as `process_killed` into another test's receiver.
+const JOURNAL_DIR = mkdtempSync(join(tmpdir(), 'midstream-e2e-journal-'));
+process.once('exit', () => rmSync(JOURNAL_DIR, { recursive: true, force: true }));
+
 export function runApp(t, args, env) {
-  const childEnv = { ...process.env, OTEL_SERVICE_NAME: 'midstream-e2e', ...env };
+  const childEnv = { ...process.env, OTEL_SERVICE_NAME: 'midstream-e2e', MIDSTREAM_JOURNAL_DIR: JOURNAL_DIR, ...env };
   // The parent test runner's own settings must not leak into the app.
   delete childEnv.NODE_OPTIONS;
   delete childEnv.NODE_TEST_CONTEXT;

@@ -12,7 +12,8 @@
 //
 // startOtlpReceiver() -> Promise<{
 //   endpoint: 'http://127.0.0.1:PORT', env: { OTEL_EXPORTER_OTLP_ENDPOINT, ... },
-//   spans: [{ name, kind, traceId, spanId, parentSpanId, status: {code, message}, attributes, events:
+//   spans: [{ name, kind, traceId, spanId, parentSpanId, startTimeUnixNano, endTimeUnixNano (strings),
+//            status: {code, message}, attributes, events:
 //            [{name, attributes}], resource }]   (attribute values decoded to plain JS values)
 //   metrics: [{ name, unit, dataPoints: [{ attributes, value | count | sum }] }]
 //   requests: { traces, metrics }, rejected,
@@ -50,6 +51,9 @@ function decodeTraces(body, spans) {
           traceId: s.traceId,
           spanId: s.spanId,
           parentSpanId: s.parentSpanId,
+          // Nanoseconds since the epoch, as strings (exact; a Number would round them).
+          startTimeUnixNano: String(s.startTimeUnixNano),
+          endTimeUnixNano: String(s.endTimeUnixNano),
           status: s.status ?? {},
           attributes: attributes(s.attributes),
           events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributes(e.attributes) })),
