@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { context, propagation, SpanKind, trace, type Attributes } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { processState } from '../../core/process-state';
+import { linkScopeToRpc, ServerRequestScope, withServerRequestScope } from '../../core/stream-parents';
 import type { StreamTracker } from '../../core/stream-tracker';
 import * as sc from '../../semconv';
 import { normalizeMethod } from '../fetch/request-facts';
@@ -58,6 +59,35 @@ function contentTypeFromWriteHead(args: readonly unknown[]): unknown {
     if (key.toLowerCase() === 'content-type') return (headers as OutgoingHttpHeaders)[key];
   }
   return undefined;
+}
+
+/** Whether `fn` is a shimmer wrapper (`InstrumentationBase#_wrap`: instrumentation-http and co.). */
+function isShimmerWrapped(fn: unknown): boolean {
+  const f = fn as { __wrapped?: unknown; __original?: unknown };
+  return f.__wrapped === true || typeof f.__original === 'function';
+}
+
+/**
+ * instrumentation-http's wrapper runs under ours and starts the request's context itself (from the
+ * root context, so without our key). It calls `response.on('close')` inside that context right after
+ * binding the response: the first `on` call made in a context with RPC metadata ties the scope to it.
+ */
+function linkWhenBoundBelow(res: ServerResponse, scope: ServerRequestScope): void {
+  const own = Object.prototype.hasOwnProperty.call(res, 'on');
+  const on = (res as unknown as { on: AnyFn }).on;
+  let linked = false;
+  const wrapper = function (this: unknown): unknown {
+    if (!linked) linked = guarded('http-server.link', () => linkScopeToRpc(context.active(), scope)) === true;
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(on, this, arguments);
+  };
+  (res as unknown as { on: unknown }).on = wrapper;
+  // Once linked (or the request is handled), the own property goes when nobody wrapped over it.
+  res.once('close', () => {
+    if (res.on !== (wrapper as unknown)) return;
+    if (own) (res as unknown as { on: unknown }).on = on;
+    else delete (res as unknown as { on?: unknown }).on;
+  });
 }
 
 /** Bytes of one `write`/`end` chunk (no copy). */
@@ -148,21 +178,49 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
   private wrapEmit(original: AnyFn): AnyFn {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
+    // Another instrumentation's wrapper under ours (instrumentation-http patched `emit` first) binds
+    // the request's listeners to its own context; binding them first would take its span away.
+    const bindsBelow = isShimmerWrapped(original);
     return function emit(this: unknown, event: unknown, req?: unknown, res?: unknown): unknown {
-      if (event === 'request' && instrumentation.isEnabled())
-        guarded('http-server.request', () => instrumentation.watchResponse(req, res));
+      if (event === 'request' && instrumentation.isEnabled()) {
+        const ctx = guarded('http-server.request', () => instrumentation.watchResponse(req, res, bindsBelow));
+        // eslint-disable-next-line prefer-rest-params
+        if (ctx !== undefined) return context.with(ctx, Reflect.apply, undefined, original, this, arguments);
+      }
       // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(original, this, arguments);
     };
   }
 
-  /** 1st step: a request arrived. Wraps the response's own methods until its headers go out. */
-  private watchResponse(request: unknown, response: unknown): void {
-    if (!(request instanceof EventEmitter) || !(response instanceof EventEmitter)) return;
-    const req = request as IncomingMessage;
-    const res = response as ServerResponse;
+  /**
+   * 1st step: a request arrived. Opens the request's scope (the upstream streams started in it, its
+   * failed streams) and returns the context the handler runs in; wraps the response's own methods
+   * until its headers go out.
+   */
+  private watchResponse(request: unknown, response: unknown, bindsBelow: boolean): Context | undefined {
+    if (!(request instanceof EventEmitter) || !(response instanceof EventEmitter)) return undefined;
+    const scope = new ServerRequestScope();
+    const active = context.active();
+    const ctx = withServerRequestScope(active, scope);
+    if (!linkScopeToRpc(active, scope)) {
+      if (bindsBelow) linkWhenBoundBelow(response as ServerResponse, scope);
+      // A body read ('data'/'end' listeners, where frameworks call the handler of a POST) runs in
+      // the socket's context, not the handler's: bind the request's listeners to the scope's.
+      else context.bind(ctx, request);
+    }
+    this.watchMethods(request as IncomingMessage, response as ServerResponse, scope);
+    return ctx;
+  }
+
+  /** Wraps the response's own methods until its headers go out; follows how it ends for the scope. */
+  private watchMethods(req: IncomingMessage, res: ServerResponse, scope: ServerRequestScope): void {
     const target = res as unknown as ResponseMethods;
     const state: ResponseState = { startTime: now(), decided: false, tracker: undefined, destroyedByApp: false };
+    // Added before the handler runs, so it runs before an app's own 'close' listener that aborts the upstream.
+    res.once('close', () => {
+      if (!res.writableFinished && !state.destroyedByApp) scope.clientLeft();
+      scope.ended();
+    });
     const originals: ResponseMethods = {
       writeHead: target.writeHead,
       write: target.write,
@@ -185,7 +243,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
           // 2nd step: the headers are out (explicit writeHead, or implied by the first write/end).
           state.decided = true;
           guarded('http-server.writeHead', () => {
-            state.tracker = instrumentation.startIfStream(req, res, state, args);
+            state.tracker = instrumentation.startIfStream(req, res, state, scope, args);
             if (state.tracker === undefined) restore();
           });
         }
@@ -238,6 +296,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     req: IncomingMessage,
     res: ServerResponse,
     state: ResponseState,
+    scope: ServerRequestScope,
     writeHeadArgs: readonly unknown[],
   ): StreamTracker | undefined {
     const protocol = protocolOfContentType(mediaType(res.getHeader('content-type') ?? contentTypeFromWriteHead(writeHeadArgs)));
@@ -270,8 +329,10 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
       requiresTerminal: false,
       metricAttributes,
       startTime: state.startTime,
+      serverSide: true,
     });
     if (tracker === undefined) return undefined;
+    scope.serverSpan = tracker.span.spanContext();
     tracker.markHeaders();
     const onFinish = (): void => tracker.end('eof');
     const onClose = (): void => {
