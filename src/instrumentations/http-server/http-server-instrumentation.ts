@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { context, propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
-import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { processState } from '../../core/process-state';
@@ -14,10 +14,18 @@ import { protocolOfContentType } from '../fetch/stream-match';
 import { wrapInChain } from '../http-client/chain-wrap';
 import { moduleTargets } from '../http-client/module-targets';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import {
+  frameworkRoute,
+  patchHonoContext,
+  subscribeFastifyRoutes,
+  unpatchHonoContext,
+  unsubscribeFastifyRoutes,
+} from './route-templates';
 import type { HttpServerInstrumentationConfig } from './types';
 
 const SOURCE = 'http.server';
 const MODULES = ['http', 'https'] as const;
+const HONO_VERSIONS = ['>=4 <5'];
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 type Method = 'writeHead' | 'write' | 'end' | 'destroy';
@@ -113,8 +121,9 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
  * it adds a child span (kind INTERNAL) under it. instrumentation-http ends its span on res `'close'`
  * with a listener added before ours, so attributes we set at the stream's end would land on an ended
  * span; a child span never races. Without instrumentation-http, the stream span is the SERVER span
- * (parented from the incoming `traceparent`). `http.route` is set only when a framework put it in
- * the RPC metadata (instrumentation-express and co.); the raw path is never a metric label.
+ * (parented from the incoming `traceparent`). `http.route` comes from the RPC metadata when a
+ * framework's instrumentation put it there (instrumentation-express and co.), else from the framework
+ * itself (route-templates.ts: Express, Fastify, Hono); the raw path is never a metric label.
  */
 export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServerInstrumentationConfig> {
   constructor(config: HttpServerInstrumentationConfig = {}) {
@@ -122,7 +131,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
   }
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
-    return MODULES.map(
+    const servers = MODULES.map(
       (name) =>
         new InstrumentationNodeModuleDefinition(
           name,
@@ -131,6 +140,27 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
           (moduleExports: unknown) => this.unpatchModule(moduleExports),
         ),
     );
+    // Hono's matched route (http.route): its Context, in the CommonJS and the ESM build.
+    const hono = new InstrumentationNodeModuleDefinition(
+      'hono',
+      HONO_VERSIONS,
+      undefined,
+      undefined,
+      ['hono/dist/cjs/context.js', 'hono/dist/context.js'].map(
+        (file) => new InstrumentationNodeModuleFile(file, HONO_VERSIONS, patchHonoContext, unpatchHonoContext),
+      ),
+    );
+    return [...servers, hono];
+  }
+
+  override enable(): void {
+    super.enable();
+    guarded('http-server.fastify', subscribeFastifyRoutes);
+  }
+
+  override disable(): void {
+    super.disable();
+    guarded('http-server.fastify', unsubscribeFastifyRoutes);
   }
 
   private serverPrototypes(moduleExports: unknown): Array<{ emit: AnyFn }> {
@@ -305,7 +335,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     const active = context.active();
     const method = normalizeMethod(req.method ?? 'GET');
     const rpc = getRPCMetadata(active);
-    const route = typeof rpc?.route === 'string' && rpc.route !== '' ? rpc.route : undefined;
+    const route = typeof rpc?.route === 'string' && rpc.route !== '' ? rpc.route : frameworkRoute(req);
     // Under instrumentation-http's SERVER span (it puts it in the RPC metadata): a child span.
     // Alone: our span is the server span, continuing the caller's trace.
     const underHttpSpan = rpc?.span !== undefined || trace.getSpan(active) !== undefined;
