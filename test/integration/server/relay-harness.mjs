@@ -18,11 +18,17 @@ export const WORD_CHARS = 7;
  * apart; stops when the client goes) or any script-player mode. `requests` counts what it served.
  */
 export async function startUpstream(t) {
-  const served = { count: 0, closedEarly: 0 };
+  const served = { count: 0, closedEarly: 0, byMode: {} };
   const port = await serveScripts(t, async (req, res) => {
     served.count++;
     const [fixture, mode] = new URL(req.url, 'http://x').pathname.split('/').filter(Boolean);
     const status = /^status(\d+)$/.exec(mode);
+    const flaky = /^flaky(\d+)x(\d+)$/.exec(mode);
+    if (flaky !== null && (served.byMode[mode] = (served.byMode[mode] ?? 0) + 1) <= Number(flaky[2])) {
+      res.writeHead(Number(flaky[1]), { 'content-type': 'application/json', 'retry-after-ms': '1' });
+      res.end(JSON.stringify({ error: { message: 'try again', type: 'rate_limit_error' } }));
+      return;
+    }
     if (status !== null) {
       res.writeHead(Number(status[1]), { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'try again', type: 'server_error' } }));
@@ -31,7 +37,7 @@ export async function startUpstream(t) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const records = loadEvents(fixture);
     const pace = /^pace(\d+)$/.exec(mode);
-    if (pace === null) return playRecords(res, records, parseMode(mode));
+    if (pace === null) return playRecords(res, records, parseMode(flaky !== null ? 'full' : mode));
     res.on('close', () => {
       if (!res.writableFinished) served.closedEarly++;
     });
