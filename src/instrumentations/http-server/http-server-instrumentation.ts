@@ -234,9 +234,13 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     const ctx = withServerRequestScope(active, scope);
     if (!linkScopeToRpc(active, scope)) {
       if (bindsBelow) linkWhenBoundBelow(response as ServerResponse, scope);
-      // A body read ('data'/'end' listeners, where frameworks call the handler of a POST) runs in
-      // the socket's context, not the handler's: bind the request's listeners to the scope's.
-      else context.bind(ctx, request);
+      else {
+        // A body read ('data'/'end' listeners, where frameworks call the handler of a POST) and a
+        // response's 'close' run in the socket's context, not the handler's: bind their listeners
+        // to the scope's context, as instrumentation-http does with its own.
+        context.bind(ctx, request);
+        context.bind(ctx, response);
+      }
     }
     this.watchMethods(request as IncomingMessage, response as ServerResponse, scope);
     return ctx;

@@ -115,3 +115,53 @@ test('the client sees the same bytes with midstream as the relay wrote', async (
     .join('');
   assert.equal(text, `${expected}data: [DONE]\n\n`);
 });
+
+test('a client that leaves before the headers went out still orphans the upstream', async (t) => {
+  const upstream = await startUpstream(t);
+  const model = 'm-before-headers';
+  const openai = openaiClient(upstream.baseURL('pace5'));
+  const server = http.createServer(async (req, res) => {
+    for await (const _ of req);
+    // Buffers the whole answer, then answers in one piece (not a stream response).
+    let text = '';
+    const stream = await openai.chat.completions.create({ model, messages: MESSAGES, stream: true });
+    for await (const item of stream) text += item.choices[0]?.delta?.content ?? '';
+    res.end(JSON.stringify({ text }));
+  });
+  const url = await listen(t, server);
+  await new Promise((resolve) => {
+    const req = http.request(`${url}/buffered`, { method: 'POST' });
+    req.on('error', () => {});
+    req.end('{}', () => setTimeout(() => resolve(req.destroy()), 60));
+  });
+  await until(() => upstreamSpan(model) !== undefined, 'the upstream span');
+  const span = onlySpan(otel, { 'gen_ai.request.model': model });
+  assert.equal(span.attributes['midstream.outcome'], 'completed');
+  assert.ok(span.events.some((e) => e.name === 'midstream.orphaned'));
+  assert.ok(span.attributes['midstream.orphaned.output.chars'] > 0);
+  assert.equal(span.links.length, 0, 'no server stream span to link to');
+});
+
+test('an upstream started after the client left is orphaned from its start', async (t) => {
+  const upstream = await startUpstream(t);
+  const model = 'm-after-leave';
+  const openai = openaiClient(upstream.baseURL('full'));
+  const server = http.createServer(async (req, res) => {
+    for await (const _ of req);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: thinking\n\n');
+    // A second step that starts once the client is already gone.
+    res.on('close', async () => {
+      const stream = await openai.chat.completions.create({ model, messages: MESSAGES, stream: true });
+      for await (const _ of stream);
+    });
+  });
+  const url = await listen(t, server);
+  await relayClient(`${url}/later`, { leaveAfter: 1 });
+  await until(() => upstreamSpan(model) !== undefined, 'the upstream span');
+  const span = onlySpan(otel, { 'gen_ai.request.model': model });
+  const event = span.events.find((e) => e.name === 'midstream.orphaned');
+  assert.equal(event.attributes['midstream.chunk.count'], 0);
+  assert.equal(span.attributes['midstream.orphaned.chunk.count'], span.attributes['midstream.chunk.count']);
+  assert.equal(span.attributes['midstream.orphaned.output.chars'], WORDS * WORD_CHARS);
+});
