@@ -59,12 +59,17 @@ export class AttemptLedger {
  * the client streams started in it (its upstreams) and its failed streams.
  */
 export class ServerRequestScope {
-  readonly attempts = new AttemptLedger();
+  private ledger: AttemptLedger | undefined;
   /** Monotonic seconds when the client went away, or -1. */
   disconnectedAt = -1;
   /** The server's own stream span, once the response turned out to be a stream (orphans link to it). */
   serverSpan: SpanContext | undefined;
   private upstreams: Set<ChildStream> | undefined;
+
+  /** The request's failed streams (made on first use: most requests start no GenAI stream). */
+  get attempts(): AttemptLedger {
+    return (this.ledger ??= new AttemptLedger());
+  }
 
   /** A client stream started in this request. One started after the client left is orphaned at once. */
   adopt(stream: ChildStream): void {
@@ -89,7 +94,7 @@ export class ServerRequestScope {
 
   /** The response is over (finished or closed): retries of this request end with it. */
   ended(): void {
-    this.attempts.clear();
+    this.ledger?.clear();
     if (this.disconnectedAt < 0) this.upstreams = undefined;
   }
 }

