@@ -75,6 +75,25 @@ export async function fastifyApp(t, { openai, model, propagate }) {
   return { url, route: '/chat/:session' };
 }
 
+/** Fastify 5: `reply.send()` of a Node Readable (Fastify pipes it and destroys it when the client goes). */
+export async function fastifySendApp(t, { openai, model, propagate }) {
+  const { Readable } = require('node:stream');
+  const fastify = require('fastify')({ forceCloseConnections: true });
+  fastify.post('/chat/:session', async (request, reply) => {
+    const ac = new AbortController();
+    if (propagate) reply.raw.on('close', () => ac.abort());
+    const upstream = await create(openai, model, request.body.messages, ac.signal);
+    async function* events() {
+      for await (const item of upstream) yield sseOfItem(item);
+      yield 'data: [DONE]\n\n';
+    }
+    return reply.header('content-type', 'text/event-stream').send(Readable.from(events()));
+  });
+  t.after(() => fastify.close());
+  const url = await fastify.listen({ port: 0, host: '127.0.0.1' });
+  return { url, route: '/chat/:session' };
+}
+
 /** Hono on @hono/node-server with its streamSSE helper. */
 export async function honoStreamSseApp(t, { openai, model, propagate }) {
   const { Hono } = require('hono');
@@ -140,6 +159,7 @@ export const FRAMEWORKS = {
   'node:http': nodeHttpApp,
   express: expressApp,
   fastify: fastifyApp,
+  'fastify reply.send(stream)': fastifySendApp,
   'hono streamSSE': honoStreamSseApp,
   'hono Web Response': honoWebResponseApp,
 };
