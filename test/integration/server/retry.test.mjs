@@ -101,25 +101,27 @@ test('attempts under one parent span count up, one retry counted per failed atte
   );
 });
 
-test("the SDK's own 429 retries before the first chunk are not stream attempts", async (t) => {
-  const upstream = await startUpstream(t);
-  const model = 'm-sdk-retry';
-  const openai = openaiClient(upstream.baseURL('flaky429x2'), 2);
-  const text = await tracer.startActiveSpan('job', async (span) => {
-    try {
-      return await readChat(openai, model);
-    } finally {
-      span.end();
-    }
+for (const status of [429, 500]) {
+  test(`the SDK's own ${status} retries before the first chunk are not stream attempts`, async (t) => {
+    const upstream = await startUpstream(t);
+    const model = `m-sdk-retry-${status}`;
+    const openai = openaiClient(upstream.baseURL(`flaky${status}x2`), 2);
+    const text = await tracer.startActiveSpan('job', async (span) => {
+      try {
+        return await readChat(openai, model);
+      } finally {
+        span.end();
+      }
+    });
+    assert.match(text, /word40/);
+    assert.equal(upstream.served.byMode[`flaky${status}x2`], 3, 'the SDK asked three times');
+    const spans = spansOf(model);
+    assert.equal(spans.length, 1);
+    assert.equal(spans[0].attributes['midstream.attempt'], undefined);
+    assert.equal(spans[0].links.length, 0);
+    assert.equal(sumWhere(await otel.metric('midstream.retry.streams'), { 'gen_ai.request.model': model }), 0);
   });
-  assert.match(text, /word40/);
-  assert.equal(upstream.served.byMode.flaky429x2, 3, 'the SDK asked three times');
-  const spans = spansOf(model);
-  assert.equal(spans.length, 1);
-  assert.equal(spans[0].attributes['midstream.attempt'], undefined);
-  assert.equal(spans[0].links.length, 0);
-  assert.equal(sumWhere(await otel.metric('midstream.retry.streams'), { 'gen_ai.request.model': model }), 0);
-});
+}
 
 test("an app's retry after a 5xx before the first chunk, or with another model, is not an attempt", async (t) => {
   const upstream = await startUpstream(t);
