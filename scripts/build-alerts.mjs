@@ -55,6 +55,8 @@ export const RECORDS = [
   { record: 'midstream:stream_duration_seconds:mean_rate15m', expr: mean(M.duration, JS, '15m') },
   { record: 'midstream:stream_chunks:mean_rate15m', expr: mean(M.chunks, JS, '15m') },
   { record: 'midstream:stream_chunk_gap_seconds:p90_rate15m', expr: quantile(0.9, M.gap, JS, '15m') },
+  { record: 'midstream:orphaned_duration_seconds:p50_rate15m', expr: quantile(0.5, M.orphanedDuration, PROVIDER, '15m') },
+  { record: 'midstream:orphaned_streams:increase15m', expr: sumIncrease(PROVIDER, sel(M.orphanedStreams, 'total'), '15m') },
 ];
 
 function disconnectRatio(window) {
@@ -159,6 +161,18 @@ and ${r('midstream:stream_duration_seconds:mean_rate15m')} >= 0.25`,
     summary: '{{ $labels.midstream_source }} streams arrive in one piece: first chunk at {{ $value | humanizePercentage }} of the duration ({{ $labels.job }})',
     description:
       'On average the first chunk of a {{ $labels.midstream_source }} stream arrives after more than 80% of the whole stream time, and 90% of the gaps between chunks are under 5 ms: something between the producer and this process buffers the stream and releases it at once.',
+  },
+  {
+    alert: 'MidstreamOrphanedGeneration',
+    for: '15m',
+    severity: 'warning',
+    expr: (r) =>
+      `${r('midstream:orphaned_duration_seconds:p50_rate15m')} > 1
+and on (${PROVIDER.join(', ')}) ${r('midstream:orphaned_streams:increase15m')} >= 5`,
+    summary:
+      'Half of the orphaned {{ $labels.midstream_source }} upstreams run {{ $value | humanizeDuration }} or more after their client left ({{ $labels.job }})',
+    description:
+      'In job {{ $labels.job }}, upstream {{ $labels.midstream_source }} streams{{ if $labels.gen_ai_provider_name }} to {{ $labels.gen_ai_provider_name }}{{ end }} regularly outlive the client of the request they feed: the median time from the client\'s disconnect to the upstream\'s end is above 1 s over 15 minutes (at least 5 orphaned streams). The server does not cancel the upstream when its client leaves, so every abandoned answer is generated, and paid for, to its end.',
   },
 ];
 

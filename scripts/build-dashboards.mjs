@@ -99,6 +99,13 @@ const OPTIONS = {
   stat: () => ({ reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area', textMode: 'auto' }),
 };
 
+/** A series of another unit on its own axis: `{ refId, unit, axis }`. */
+function override(o) {
+  const properties = [{ id: 'unit', value: o.unit }];
+  if (o.axis) properties.push({ id: 'custom.axisPlacement', value: o.axis });
+  return { matcher: { id: 'byFrameRefID', options: o.refId }, properties };
+}
+
 /** Lays panels out two per row (or full width), rows across. */
 function layout(defs) {
   const panels = [];
@@ -125,7 +132,7 @@ function layout(defs) {
       datasource: DS,
       gridPos: { h: 8, w, x, y },
       targets: p.targets.map(target),
-      fieldConfig: { defaults: FIELD_DEFAULTS[p.type ?? 'timeseries'](p), overrides: [] },
+      fieldConfig: { defaults: FIELD_DEFAULTS[p.type ?? 'timeseries'](p), overrides: (p.overrides ?? []).map(override) },
       options: OPTIONS[p.type ?? 'timeseries'](p),
       ...(p.interval ? { interval: p.interval } : {}),
     });

@@ -72,10 +72,28 @@ export const M = {
   genaiTtfc: secondsHistogram('METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK'),
   genaiTpoc: secondsHistogram('METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK'),
   tokens: plain('METRIC_GEN_AI_CLIENT_TOKEN_USAGE'),
+  orphanedStreams: plain('METRIC_MIDSTREAM_ORPHANED_STREAMS'),
+  orphanedChars: plain('METRIC_MIDSTREAM_ORPHANED_OUTPUT_CHARS'),
+  orphanedTokens: plain('METRIC_MIDSTREAM_ORPHANED_OUTPUT_TOKENS'),
+  orphanedDuration: secondsHistogram('METRIC_MIDSTREAM_ORPHANED_DURATION'),
+  retryStreams: plain('METRIC_MIDSTREAM_RETRY_STREAMS'),
+  retryChars: plain('METRIC_MIDSTREAM_RETRY_OUTPUT_CHARS'),
+  retryTokens: plain('METRIC_MIDSTREAM_RETRY_OUTPUT_TOKENS'),
   httpServer: external('http.server.request.duration'),
   /** Both HTTP duration histograms (server and client): `http_(server|client)_request_duration`. */
   http: { otel: 'http.{server,client}.request.duration', base: 'http_(server|client)_request_duration', seconds: true },
 };
+
+/**
+ * One selector over several counters (`{__name__=~"a_total|b_total", ...}`), for a sum of like
+ * quantities (output tokens nobody received, whatever the reason) that still returns data when only
+ * some of them have series.
+ */
+export function anyOf(metrics, part, ...ms) {
+  const names = metrics.map((m) => (part ? `${m.base}_${part}` : m.base)).join('|');
+  const m = matchers(...ms);
+  return `{__name__=~"${names}"${m ? `, ${m}` : ''}}`;
+}
 
 /** Joins matcher strings, dropping empty ones. */
 export const matchers = (...parts) => parts.flat().filter(Boolean).join(', ');

@@ -75,6 +75,38 @@ export const METRIC_MIDSTREAM_STREAM_STALLS = 'midstream.stream.stalls';
 export const METRIC_MIDSTREAM_STREAM_ACTIVE = 'midstream.stream.active';
 export const METRIC_MIDSTREAM_STREAM_OUTPUT_CHARS = 'midstream.stream.output_chars';
 
+// ---- orphaned generation and retries (server relays) ----------------------------------------
+/** Orphaned stream: seconds from the client's disconnect to this upstream stream's end (cancellation latency). */
+export const ATTR_MIDSTREAM_ORPHANED_DURATION = 'midstream.orphaned.duration';
+/** Orphaned stream: chunks received after the client's disconnect. */
+export const ATTR_MIDSTREAM_ORPHANED_CHUNK_COUNT = 'midstream.orphaned.chunk.count';
+/** Orphaned stream: characters of generated text received after the client's disconnect. */
+export const ATTR_MIDSTREAM_ORPHANED_OUTPUT_CHARS = 'midstream.orphaned.output.chars';
+/** Orphaned stream: output tokens the provider reported after the client's disconnect. */
+export const ATTR_MIDSTREAM_ORPHANED_OUTPUT_TOKENS = 'midstream.orphaned.output.tokens';
+/** Attempt number of a stream that retries a failed stream of the same parent, operation and model (2, 3, ...). */
+export const ATTR_MIDSTREAM_ATTEMPT = 'midstream.attempt';
+/** Upstream stream: the client of the server request it feeds went away while it was live. */
+export const EVENT_MIDSTREAM_ORPHANED = 'midstream.orphaned';
+/** Upstream streams whose server request lost its client while they were live, by how they ended. */
+export const METRIC_MIDSTREAM_ORPHANED_STREAMS = 'midstream.orphaned.streams';
+/** Characters of generated text received by orphaned streams after the client left. */
+export const METRIC_MIDSTREAM_ORPHANED_OUTPUT_CHARS = 'midstream.orphaned.output_chars';
+/** Output tokens reported by orphaned streams after the client left. */
+export const METRIC_MIDSTREAM_ORPHANED_OUTPUT_TOKENS = 'midstream.orphaned.output_tokens';
+/** Time from the client's disconnect to the orphaned upstream's end: the cancellation latency. */
+export const METRIC_MIDSTREAM_ORPHANED_DURATION = 'midstream.orphaned.duration';
+/** Streams that retry a failed stream (attempt 2, 3, ...). */
+export const METRIC_MIDSTREAM_RETRY_STREAMS = 'midstream.retry.streams';
+/** Characters of generated text the retried (failed) attempts had already received. */
+export const METRIC_MIDSTREAM_RETRY_OUTPUT_CHARS = 'midstream.retry.output_chars';
+/** Output tokens the retried (failed) attempts had reported. */
+export const METRIC_MIDSTREAM_RETRY_OUTPUT_TOKENS = 'midstream.retry.output_tokens';
+/** Buckets of the cancellation latency (s): milliseconds when the app cancels, a generation's length when not. */
+export const CANCELLATION_BUCKETS_S: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+];
+
 // ---- GenAI semantic conventions (v1.41 / semantic-conventions-genai) -------------------------
 export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';

@@ -1,5 +1,5 @@
 // Dashboard 2: per GenAI provider and model.
-import { L, M, O, sel, sumRate, quantile, silentFailureRatio } from '../midstream-promql.mjs';
+import { L, M, O, anyOf, sel, sumRate, quantile, silentFailureRatio } from '../midstream-promql.mjs';
 import { F, G, standardVariables } from './common.mjs';
 
 const RI = '$__rate_interval';
@@ -7,7 +7,27 @@ const PM = [L.provider, L.model];
 const LEGEND = '{{gen_ai_provider_name}} {{gen_ai_request_model}}';
 /** midstream's own metrics, LLM streams only (those carry a provider). */
 const FL = `${F}, ${L.provider}!=""`;
-export const VARIABLES = standardVariables();
+/** Output tokens nobody received: reported after the client left, or by attempts that were then retried. */
+const WASTED_TOKENS = anyOf([M.orphanedTokens, M.retryTokens], 'total', FL);
+export const PRICE_VARIABLE = 'price_per_mtok';
+export const VARIABLES = [
+  ...standardVariables(),
+  {
+    type: 'textbox',
+    name: PRICE_VARIABLE,
+    label: 'Price per million output tokens',
+    description: 'Your price per million output tokens (a number, e.g. 10 or 0.6). Empty: the cost panel stays empty and tokens are shown without a price.',
+    query: '',
+    current: { selected: false, text: '', value: '' },
+    options: [],
+    hide: 0,
+  },
+];
+/**
+ * `$price_per_mtok` as a number: `0<price>e0` parses as the price (the exponent keeps a leading zero
+ * from reading as octal), and as 0 when the variable is empty, which `> 0` then hides.
+ */
+const PRICE = `0\${${PRICE_VARIABLE}}e0`;
 
 export const PANELS = [
   { row: 'Outcomes per provider and model' },
@@ -35,6 +55,48 @@ export const PANELS = [
     targets: [
       { expr: sumRate(PM, sel(M.outputChars, 'total', FL, O.failed), RI), legend: `chars ${LEGEND}` },
       { expr: sumRate(PM, sel(M.chunks, 'sum', FL, O.failed), RI), legend: `chunks ${LEGEND}` },
+    ],
+  },
+  { row: 'Output nobody received' },
+  {
+    title: 'Generation nobody received',
+    unit: 'short',
+    overrides: [{ refId: 'C', unit: 's', axis: 'right' }],
+    description:
+      'Upstream LLM streams that kept generating after the client of the server request they fed had gone (orphaned): characters and reported output tokens per second produced after the disconnect, and the cancellation latency p95 (right axis), the time from the disconnect to the upstream\'s end. Milliseconds mean the server aborts the upstream when its client leaves; seconds mean every abandoned answer is generated, and paid for, to its end. Fix: abort the upstream on the response\'s close (README, "When the client leaves").',
+    targets: [
+      { expr: sumRate(PM, sel(M.orphanedChars, 'total', FL), RI), legend: `chars ${LEGEND}` },
+      { expr: sumRate(PM, sel(M.orphanedTokens, 'total', FL), RI), legend: `tokens ${LEGEND}` },
+      { expr: quantile(0.95, M.orphanedDuration, PM, RI, FL), legend: `cancellation latency p95 ${LEGEND}`, exemplar: true },
+    ],
+  },
+  {
+    title: 'Orphaned upstreams by how they ended',
+    unit: 'reqps',
+    description:
+      'Orphaned upstream streams per second by how they ended: `aborted` = the server cancelled the upstream when its client left (good); `completed` = nobody cancelled it and the whole answer was generated for nobody; `truncated`/`errored` = it failed on its own later.',
+    targets: [{ expr: sumRate([...PM, L.outcome], sel(M.orphanedStreams, 'total', FL), RI), legend: `${LEGEND} {{midstream_outcome}}` }],
+  },
+  {
+    title: 'Output that never reached anyone (characters)',
+    unit: 'short',
+    description:
+      'Characters per second of generated text nobody used: partial answers of failed streams (truncated, errored, timed out, abandoned, interrupted), the orphaned share generated after the client left, and, of the failed ones, what a retry then paid for a second time (a retried attempt\'s output is also in the failed line).',
+    targets: [
+      { expr: sumRate(PM, sel(M.outputChars, 'total', FL, O.failed), RI), legend: `failed ${LEGEND}` },
+      { expr: sumRate(PM, sel(M.orphanedChars, 'total', FL), RI), legend: `orphaned ${LEGEND}` },
+      { expr: sumRate(PM, sel(M.retryChars, 'total', FL), RI), legend: `retried (paid twice) ${LEGEND}` },
+    ],
+  },
+  {
+    title: 'Output tokens nobody received and their estimated cost',
+    unit: 'short',
+    overrides: [{ refId: 'B', unit: 'currencyUSD', axis: 'right' }],
+    description:
+      'Output tokens per hour the providers reported for output nobody received (orphaned after the disconnect, or by attempts that were then retried), and, right axis, their estimated cost per hour at the dashboard variable "Price per million output tokens" (empty by default: no cost line; midstream keeps no price table). Providers report usage at the end of a stream, so a cut stream seldom has tokens: see the characters panel for those.',
+    targets: [
+      { expr: `${sumRate(PM, WASTED_TOKENS, RI)} * 3600`, legend: `tokens/h ${LEGEND}` },
+      { expr: `${sumRate(PM, WASTED_TOKENS, RI)} * 3600 * ${PRICE} / 1e6 > 0`, legend: `cost/h ${LEGEND}` },
     ],
   },
   { row: 'Latency per provider and model' },

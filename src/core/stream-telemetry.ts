@@ -4,6 +4,7 @@ import {
   type Counter,
   type Histogram,
   type Meter,
+  type SpanContext,
   type UpDownCounter,
 } from '@opentelemetry/api';
 import * as sc from '../semconv';
@@ -42,6 +43,11 @@ export type EndedStream = Pick<
   | 'terminalSeen'
   | 'capture'
   | 'reason'
+  | 'attempt'
+  | 'orphanedAt'
+  | 'orphanedAtChunks'
+  | 'orphanedAtChars'
+  | 'orphanedAtTokens'
 >;
 
 /**
@@ -68,6 +74,13 @@ export class StreamTelemetry {
   private readonly genAiTtfc: Histogram;
   private readonly genAiTimePerChunk: Histogram;
   private readonly genAiTokens: Histogram;
+  private readonly orphanedStreams: Counter;
+  private readonly orphanedChars: Counter;
+  private readonly orphanedTokens: Counter;
+  private readonly orphanedDuration: Histogram;
+  private readonly retryStreams: Counter;
+  private readonly retryChars: Counter;
+  private readonly retryTokens: Counter;
   /** Attributes used for the `active` +1, reused for the -1 so the gauge never drifts. */
   private readonly activeAttributes = new WeakMap<EndedStream, Attributes>();
 
@@ -124,6 +137,35 @@ export class StreamTelemetry {
       description: 'Tokens used, as reported by the provider',
       advice: { explicitBucketBoundaries: [...sc.TOKEN_BUCKETS] },
     });
+    this.orphanedStreams = meter.createCounter(sc.METRIC_MIDSTREAM_ORPHANED_STREAMS, {
+      unit: '{stream}',
+      description: 'Upstream streams still live when the server request they feed lost its client, by how they ended',
+    });
+    this.orphanedChars = meter.createCounter(sc.METRIC_MIDSTREAM_ORPHANED_OUTPUT_CHARS, {
+      unit: '{char}',
+      description: 'Characters of generated text orphaned streams received after the client left',
+    });
+    this.orphanedTokens = meter.createCounter(sc.METRIC_MIDSTREAM_ORPHANED_OUTPUT_TOKENS, {
+      unit: '{token}',
+      description: 'Output tokens orphaned streams reported after the client left',
+    });
+    this.orphanedDuration = seconds(
+      sc.METRIC_MIDSTREAM_ORPHANED_DURATION,
+      "Time from the client's disconnect to the orphaned upstream stream's end (cancellation latency)",
+      sc.CANCELLATION_BUCKETS_S,
+    );
+    this.retryStreams = meter.createCounter(sc.METRIC_MIDSTREAM_RETRY_STREAMS, {
+      unit: '{stream}',
+      description: 'Streams that retry a failed stream of the same parent, operation and model',
+    });
+    this.retryChars = meter.createCounter(sc.METRIC_MIDSTREAM_RETRY_OUTPUT_CHARS, {
+      unit: '{char}',
+      description: 'Characters of generated text the retried (failed) attempts had already received',
+    });
+    this.retryTokens = meter.createCounter(sc.METRIC_MIDSTREAM_RETRY_OUTPUT_TOKENS, {
+      unit: '{token}',
+      description: 'Output tokens the retried (failed) attempts had reported',
+    });
   }
 
   /** The stream started: count it as active. */
@@ -146,6 +188,29 @@ export class StreamTelemetry {
   stalled(t: StreamTracker): void {
     if (!t.recordMetrics) return;
     this.stalls.add(1, { [sc.ATTR_MIDSTREAM_SOURCE]: t.source, ...t.metricAttributes });
+  }
+
+  /**
+   * The server request this stream feeds lost its client: the event, at that moment, and a link to
+   * the server's stream span (without instrumentation-http the two are in different traces).
+   */
+  orphaned(t: StreamTracker, serverSpan: SpanContext | undefined): void {
+    const span = t.span;
+    if (!span.isRecording()) return;
+    if (serverSpan !== undefined && typeof span.addLink === 'function') span.addLink({ context: serverSpan });
+    const a: Attributes = { [sc.ATTR_MIDSTREAM_CHUNK_COUNT]: t.orphanedAtChunks };
+    if (t.genAi) a[sc.ATTR_MIDSTREAM_OUTPUT_CHARS] = t.orphanedAtChars;
+    span.addEvent(sc.EVENT_MIDSTREAM_ORPHANED, a, toEpochMillis(t.orphanedAt));
+  }
+
+  /** The stream retries a failed one: count the retry and what the failed attempt had received. */
+  retried(t: StreamTracker): void {
+    const failed = t.retries;
+    if (!t.recordMetrics || failed === undefined) return;
+    const base = { [sc.ATTR_MIDSTREAM_SOURCE]: t.source, ...t.metricAttributes };
+    this.retryStreams.add(1, base);
+    if (failed.outputChars > 0) this.retryChars.add(failed.outputChars, base);
+    if (failed.outputTokens !== undefined && failed.outputTokens > 0) this.retryTokens.add(failed.outputTokens, base);
   }
 
   /** The stream ended with `outcome`: write the span and record every metric, once. */
@@ -196,6 +261,14 @@ export class StreamTelemetry {
       }
     }
     if (errorType !== undefined) a[sc.ATTR_ERROR_TYPE] = errorType;
+    if (t.attempt > 1) a[sc.ATTR_MIDSTREAM_ATTEMPT] = t.attempt;
+    if (t.orphanedAt >= 0) {
+      a[sc.ATTR_MIDSTREAM_ORPHANED_DURATION] = Math.max(0, t.endedAt - t.orphanedAt);
+      a[sc.ATTR_MIDSTREAM_ORPHANED_CHUNK_COUNT] = t.chunkCount - t.orphanedAtChunks;
+      if (t.genAi) a[sc.ATTR_MIDSTREAM_ORPHANED_OUTPUT_CHARS] = t.outputChars - t.orphanedAtChars;
+      const tokens = orphanedTokens(t);
+      if (tokens !== undefined) a[sc.ATTR_MIDSTREAM_ORPHANED_OUTPUT_TOKENS] = tokens;
+    }
     span.setAttributes(a);
 
     if (t.firstChunkAt >= 0) span.addEvent(sc.EVENT_MIDSTREAM_FIRST_CHUNK, toEpochMillis(t.firstChunkAt));
@@ -227,6 +300,15 @@ export class StreamTelemetry {
     }
   }
 
+  private recordOrphan(t: EndedStream, base: Attributes, withOutcome: Attributes): void {
+    this.orphanedStreams.add(1, withOutcome);
+    this.orphanedDuration.record(Math.max(0, t.endedAt - t.orphanedAt), base);
+    const chars = t.outputChars - t.orphanedAtChars;
+    if (chars > 0) this.orphanedChars.add(chars, base);
+    const tokens = orphanedTokens(t);
+    if (tokens !== undefined && tokens > 0) this.orphanedTokens.add(tokens, base);
+  }
+
   private recordMetrics(t: EndedStream, outcome: Outcome, errorType: string | undefined): void {
     const base: Attributes = { [sc.ATTR_MIDSTREAM_SOURCE]: t.source, ...t.metricAttributes };
     const withOutcome: Attributes = { ...base, [sc.ATTR_MIDSTREAM_OUTCOME]: outcome };
@@ -240,6 +322,7 @@ export class StreamTelemetry {
     this.chunks.record(t.chunkCount, withOutcome);
     if (t.bytes > 0) this.bytes.add(t.bytes, withOutcome);
     if (t.firstChunkAt >= 0) this.ttfc.record(t.firstChunkAt - t.startTime, base);
+    if (t.orphanedAt >= 0) this.recordOrphan(t, base, withOutcome);
     const aggregates = processState().gapAggregates;
     if (aggregates !== undefined) aggregates.merge(sc.METRIC_MIDSTREAM_STREAM_CHUNK_GAP, base, t.gaps, Date.now());
     else replayGaps(this.chunkGap, t.gaps, base);
@@ -263,6 +346,12 @@ export class StreamTelemetry {
     if (t.facts.outputTokens !== undefined)
       this.genAiTokens.record(t.facts.outputTokens, { ...g, [sc.ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
   }
+}
+
+/** Output tokens reported after the disconnect (the provider's usage only; undefined when none was reported). */
+function orphanedTokens(t: EndedStream): number | undefined {
+  const total = t.facts.outputTokens;
+  return total !== undefined ? Math.max(0, total - t.orphanedAtTokens) : undefined;
 }
 
 /**

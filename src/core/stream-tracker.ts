@@ -1,4 +1,4 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Attributes, Span, SpanContext } from '@opentelemetry/api';
 import type { StreamFacts } from '../protocols/terminal-rules';
 import { CapturedText } from './captured-text';
 import { now } from './clock';
@@ -8,6 +8,7 @@ import type { LiveStream } from './live-streams';
 import { decideOutcome, type Ending, type Outcome } from './outcome';
 import { processState } from './process-state';
 import type { StreamTelemetry } from './stream-telemetry';
+import type { ChildStream, FailedAttempt } from './stream-parents';
 
 /** Wire protocol of a stream, for `midstream.protocol`. */
 export type StreamProtocol = 'sse' | 'ndjson' | 'bytes' | 'objects';
@@ -51,7 +52,7 @@ const DONE = 1;
  * detects stalls, and ends exactly once through {@link StreamTracker.finish}. It writes no telemetry
  * itself: {@link StreamTelemetry} does, at the start and the end.
  */
-export class StreamTracker implements LiveStream {
+export class StreamTracker implements LiveStream, ChildStream {
   readonly span: Span;
   readonly ownsSpan: boolean;
   readonly source: string;
@@ -84,6 +85,16 @@ export class StreamTracker implements LiveStream {
   capture: CapturedText | undefined;
   /** Reason for a truncation or disconnect, for the span event (`midstream.reason`). */
   reason: string | undefined;
+  /** Monotonic seconds when the server request this stream feeds lost its client, or -1. */
+  orphanedAt = -1;
+  /** Chunks, output characters and reported output tokens when it was orphaned. */
+  orphanedAtChunks = 0;
+  orphanedAtChars = 0;
+  orphanedAtTokens = 0;
+  /** 1, or the attempt number when this stream retries a failed one ({@link retries}). */
+  attempt = 1;
+  /** The failed stream this one retries. */
+  retries: FailedAttempt | undefined;
 
   private state = LIVE;
   private endListeners: ((outcome: Outcome) => void)[] | undefined;
@@ -182,6 +193,26 @@ export class StreamTracker implements LiveStream {
     this.outputChars += text.length;
     if (this.captureCap === 0) return;
     (this.capture ??= new CapturedText(this.captureCap)).add(text);
+  }
+
+  /**
+   * The client of the server request this stream feeds went away at `disconnectedAt` while this
+   * stream was live (or before it started): what it produces from now on reaches nobody.
+   */
+  markOrphaned(disconnectedAt: number, serverSpan: SpanContext | undefined): void {
+    if (this.state !== LIVE || this.orphanedAt >= 0) return;
+    this.orphanedAt = disconnectedAt;
+    this.orphanedAtChunks = this.chunkCount;
+    this.orphanedAtChars = this.outputChars;
+    this.orphanedAtTokens = this.facts.outputTokens ?? 0;
+    guarded('telemetry.orphaned', () => this.telemetry.orphaned(this, serverSpan));
+  }
+
+  /** This stream retries `failed` (same parent, operation and model): attempt `failed.attempt + 1`. */
+  markRetry(failed: FailedAttempt): void {
+    this.retries = failed;
+    this.attempt = failed.attempt + 1;
+    guarded('telemetry.retried', () => this.telemetry.retried(this));
   }
 
   /** Ends the stream, deciding the outcome from how it ended and what was seen. Idempotent. */

@@ -10,6 +10,14 @@ import { notifyWrapperStream } from '../core/layering';
 import { processState } from '../core/process-state';
 import { addServerAttributes } from '../core/server-address';
 import { StreamTelemetry } from '../core/stream-telemetry';
+import {
+  attemptKeyOf,
+  attemptLedgerOf,
+  RETRIED_OUTCOMES,
+  serverRequestScopeOf,
+  type AttemptLedger,
+  type FailedAttempt,
+} from '../core/stream-parents';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
 import * as sc from '../semconv';
 import { PACKAGE_NAME, VERSION } from '../version';
@@ -47,6 +55,8 @@ export interface StartStreamInit {
   readonly genAi?: boolean;
   readonly recordMetrics?: boolean;
   readonly startTime?: number;
+  /** A server's own response stream (http-server): never an upstream of a request, never an attempt. */
+  readonly serverSide?: boolean;
 }
 
 /**
@@ -105,25 +115,47 @@ export abstract class MidstreamInstrumentation<
     });
   }
 
-  /** Starts a tracked stream (a new span, or enrichment of `init.span`). Never throws; undefined on failure. */
+  /**
+   * Starts a tracked stream (a new span, or enrichment of `init.span`). Never throws; undefined on failure.
+   * A client stream started inside a server request becomes one of its upstreams (orphaned when the
+   * client leaves first); a GenAI stream that follows a failed stream of the same parent, operation
+   * and model is its next attempt (DESIGN.md, "Server side"). Both are per stream, never per chunk.
+   */
   protected startStream(init: StartStreamInit): StreamTracker | undefined {
     return guarded(`${this.instrumentationName}.startStream`, () => {
-      const span =
-        init.span ??
-        this.tracer.startSpan(
+      const parentContext = init.parentContext ?? apiContext.active();
+      const scope = init.serverSide === true ? undefined : serverRequestScopeOf(parentContext);
+      let ledger: AttemptLedger | undefined;
+      let attemptKey: string | undefined;
+      let failed: FailedAttempt | undefined;
+      if (init.genAi === true && init.serverSide !== true) {
+        ledger = attemptLedgerOf(parentContext, scope);
+        if (ledger !== undefined) {
+          const a = init.metricAttributes ?? {};
+          attemptKey = attemptKeyOf(a[sc.ATTR_GEN_AI_OPERATION_NAME], a[sc.ATTR_GEN_AI_REQUEST_MODEL]);
+          failed = ledger.take(attemptKey);
+        }
+      }
+      const link = failed !== undefined ? { context: failed.spanContext } : undefined;
+      let span = init.span;
+      if (span === undefined) {
+        span = this.tracer.startSpan(
           init.spanName ?? 'stream',
           {
             kind: init.spanKind ?? SpanKind.CLIENT,
             attributes: init.spanAttributes,
+            links: link !== undefined ? [link] : undefined,
             // The span starts when the request was issued, like the tracker's clock.
             startTime: init.startTime !== undefined ? toEpochMillis(init.startTime) : undefined,
           },
-          init.parentContext ?? apiContext.active(),
+          parentContext,
         );
-      const parentContext = init.parentContext ?? apiContext.active();
+      } else if (link !== undefined && typeof span.addLink === 'function') {
+        span.addLink(link);
+      }
       // A wrapper stream around this one (LangChain) stops counting: this stream is the counted one.
       if (init.recordMetrics !== false) notifyWrapperStream(parentContext);
-      return new StreamTracker(this.telemetry, {
+      const tracker = new StreamTracker(this.telemetry, {
         span,
         ownsSpan: init.span === undefined,
         source: init.source,
@@ -134,6 +166,26 @@ export abstract class MidstreamInstrumentation<
         recordMetrics: init.recordMetrics,
         startTime: init.startTime,
       });
+      if (failed !== undefined) tracker.markRetry(failed);
+      if (scope !== undefined) scope.adopt(tracker);
+      if (ledger !== undefined && attemptKey !== undefined) rememberFailure(tracker, ledger, attemptKey);
+      return tracker;
     });
   }
+}
+
+/**
+ * When `tracker` fails after at least one chunk, the next stream of its parent with the same key is
+ * its retry. A failure before the first chunk is not a stream (the SDKs' own retries happen there).
+ */
+function rememberFailure(tracker: StreamTracker, ledger: AttemptLedger, key: string): void {
+  tracker.whenEnded((outcome) => {
+    if (!RETRIED_OUTCOMES.has(outcome) || tracker.chunkCount === 0 || !tracker.recordMetrics) return;
+    ledger.record(key, {
+      spanContext: tracker.span.spanContext(),
+      attempt: tracker.attempt,
+      outputChars: tracker.outputChars,
+      outputTokens: tracker.facts.outputTokens,
+    });
+  });
 }

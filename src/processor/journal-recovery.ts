@@ -274,6 +274,12 @@ function exportStream(s: JournalStream, heartbeatAt: number, reason: string, tar
     terminalSeen: p.terminalSeen,
     capture: undefined,
     reason,
+    // A recovered stream is not known to have been orphaned or retried (the journal does not keep it).
+    attempt: 1,
+    orphanedAt: -1,
+    orphanedAtChunks: 0,
+    orphanedAtChars: 0,
+    orphanedAtTokens: 0,
   };
   // Writes the span (then ends it: ownsSpan, at the heartbeat, handing it to onEnd) and the metrics.
   telemetry.finished(stream, 'interrupted', undefined);

@@ -21,9 +21,10 @@ export function panelQueries() {
   );
 }
 
-/** Grafana's substitutions: interval variables, and template variables at "All" (`.*`). */
-export function concrete(expr, { rateInterval = '5m', range = '1h', interval = '1m' } = {}) {
+/** Grafana's substitutions: interval variables, the price textbox set, and template variables at "All" (`.*`). */
+export function concrete(expr, { rateInterval = '5m', range = '1h', interval = '1m', price = '2.5' } = {}) {
   return expr
+    .replaceAll('${price_per_mtok}', price)
     .replaceAll('$__rate_interval', rateInterval)
     .replaceAll('$__range', range)
     .replaceAll('$__interval', interval)

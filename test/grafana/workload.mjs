@@ -3,11 +3,14 @@
 // public API (midstreamInstrumentations, StreamSpanProcessor) plus @opentelemetry/instrumentation-http
 // for the HTTP 5xx view, metrics served by the OTel JS Prometheus exporter on 127.0.0.1.
 // Produces every outcome the dashboards chart, on the client (source openai, fetch) and the server
-// (source http.server) side; a simulated deploy interrupts live streams once.
+// (source http.server) side; a simulated deploy interrupts live streams once. A relay endpoint whose
+// clients leave early (with and without cancelling the upstream) and an app that retries a cut
+// answer feed the "output nobody received" panels.
 //   MIDSTREAM_WORKLOAD_SECONDS   run length (default 0: until killed)
 // Prints `Prometheus metrics: http://127.0.0.1:<port>/metrics`, then `interrupted: <n>` after the deploy.
 import { createRequire } from 'node:module';
-import { metrics, trace } from '@opentelemetry/api';
+import { context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -27,6 +30,9 @@ const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
 metrics.setGlobalMeterProvider(meterProvider);
 const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
 trace.setGlobalTracerProvider(tracerProvider);
+// As NodeSDK and midstream's register entry do: the relay's upstreams and the retries' parent span
+// are found through the active context.
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 const http = require('node:http');
 const metricsServer = http.createServer((req, res) => prometheus.getMetricsRequestHandler(req, res));
@@ -103,8 +109,64 @@ const base = `http://127.0.0.1:${server.address().port}`;
 const openai = new OpenAI({ apiKey: 'test', baseURL: `${base}/v1`, maxRetries: 0, timeout: 10_000 });
 console.log(`Prometheus metrics: http://127.0.0.1:${metricsPort}/metrics`);
 
+// ---- a relay: our own endpoint streaming the LLM answer to a client that leaves early ----------
+// `/relay/cancel` aborts the upstream when its client leaves; `/relay/keep` reads it to the end.
+const relay = http.createServer(async (req, res) => {
+  for await (const _ of req);
+  const ac = new AbortController();
+  if (req.url.startsWith('/relay/cancel')) res.on('close', () => ac.abort());
+  try {
+    const stream = await openai.chat.completions.create(
+      { model: 'gpt-test-relay', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-scenario': 'clean' }, signal: ac.signal },
+    );
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for await (const item of stream) res.write(`data: ${JSON.stringify(item.choices[0]?.delta?.content ?? '')}\n\n`);
+    res.end('data: [DONE]\n\n');
+  } catch {
+    res.destroy();
+  }
+});
+await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
+
+/** A client of the relay that leaves after two events. */
+function leaveRelayEarly(path) {
+  return new Promise((resolve) => {
+    const req = http.request(`http://127.0.0.1:${relay.address().port}${path}`, { method: 'POST' }, (res) => {
+      let events = 0;
+      res.on('data', (c) => {
+        events += String(c).split('\n\n').length - 1;
+        if (events >= 2) req.destroy();
+      });
+      res.on('close', resolve);
+    });
+    req.on('error', resolve);
+    req.end();
+  });
+}
+
+/** An app that retries a cut answer once, under one parent span (attempt 2, retried output). */
+async function retryOnce() {
+  const tracer = trace.getTracer('workload');
+  await tracer.startActiveSpan('answer', async (span) => {
+    try {
+      for (const scenario of ['close', 'clean']) {
+        let finished = false;
+        const stream = await openai.chat.completions.create(
+          { model: 'gpt-test-retry', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+          { headers: { 'x-scenario': scenario } },
+        );
+        for await (const item of stream) if (item.choices[0]?.finish_reason) finished = true;
+        if (finished) break;
+      }
+    } finally {
+      span.end();
+    }
+  });
+}
+
 // ---- the client side -------------------------------------------------------------------------
-const CYCLE = ['clean', 'close', 'clean', 'error', 'stall', 'clean', 'drop', 'abort', 'clean', 'cancel', 'clean', 'events'];
+const CYCLE = ['clean', 'close', 'clean', 'error', 'stall', 'clean', 'drop', 'abort', 'clean', 'cancel', 'clean', 'events', 'relay-keep', 'relay-cancel', 'retry'];
 let n = 0;
 
 async function chat(scenario) {
@@ -135,6 +197,9 @@ async function one() {
   const scenario = CYCLE[n++ % CYCLE.length];
   try {
     if (scenario === 'events') await plainFetch();
+    else if (scenario === 'relay-keep') await leaveRelayEarly('/relay/keep');
+    else if (scenario === 'relay-cancel') await leaveRelayEarly('/relay/cancel');
+    else if (scenario === 'retry') await retryOnce();
     else await chat(scenario);
   } catch {
     // the app would log and maybe retry; midstream records what happened
@@ -165,6 +230,8 @@ const stop = async () => {
   await Promise.race([Promise.all(loops), sleep(2000)]);
   server.closeAllConnections();
   server.close();
+  relay.closeAllConnections();
+  relay.close();
   metricsServer.close();
   process.exit(0);
 };

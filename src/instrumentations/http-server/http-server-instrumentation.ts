@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { context, propagation, SpanKind, trace, type Attributes } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
-import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { processState } from '../../core/process-state';
+import { linkScopeToRpc, ServerRequestScope, withServerRequestScope } from '../../core/stream-parents';
 import type { StreamTracker } from '../../core/stream-tracker';
 import * as sc from '../../semconv';
 import { normalizeMethod } from '../fetch/request-facts';
@@ -13,10 +14,18 @@ import { protocolOfContentType } from '../fetch/stream-match';
 import { wrapInChain } from '../http-client/chain-wrap';
 import { moduleTargets } from '../http-client/module-targets';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import {
+  frameworkRoute,
+  patchHonoContext,
+  subscribeFastifyRoutes,
+  unpatchHonoContext,
+  unsubscribeFastifyRoutes,
+} from './route-templates';
 import type { HttpServerInstrumentationConfig } from './types';
 
 const SOURCE = 'http.server';
 const MODULES = ['http', 'https'] as const;
+const HONO_VERSIONS = ['>=4 <5'];
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 type Method = 'writeHead' | 'write' | 'end' | 'destroy';
@@ -60,6 +69,48 @@ function contentTypeFromWriteHead(args: readonly unknown[]): unknown {
   return undefined;
 }
 
+/** Whether `fn` is a shimmer wrapper (`InstrumentationBase#_wrap`: instrumentation-http and co.). */
+function isShimmerWrapped(fn: unknown): boolean {
+  const f = fn as { __wrapped?: unknown; __original?: unknown };
+  return f.__wrapped === true || typeof f.__original === 'function';
+}
+
+/**
+ * instrumentation-http's wrapper runs under ours and starts the request's context itself (from the
+ * root context, so without our key). It calls `response.on('close')` inside that context right after
+ * binding the response: the first `on` call made in a context with RPC metadata ties the scope to it.
+ */
+function linkWhenBoundBelow(res: ServerResponse, scope: ServerRequestScope): void {
+  const own = Object.prototype.hasOwnProperty.call(res, 'on');
+  const on = (res as unknown as { on: AnyFn }).on;
+  let linked = false;
+  const wrapper = function (this: unknown): unknown {
+    if (!linked) linked = guarded('http-server.link', () => linkScopeToRpc(context.active(), scope)) === true;
+    // eslint-disable-next-line prefer-rest-params
+    return Reflect.apply(on, this, arguments);
+  };
+  (res as unknown as { on: unknown }).on = wrapper;
+  // Once linked (or the request is handled), the own property goes when nobody wrapped over it.
+  res.once('close', () => {
+    if (res.on !== (wrapper as unknown)) return;
+    if (own) (res as unknown as { on: unknown }).on = on;
+    else delete (res as unknown as { on?: unknown }).on;
+  });
+}
+
+/**
+ * Every event of `emitter` is emitted in `ctx`: one own `emit` per request object, where
+ * `context.bind(ctx, emitter)` patches seven listener methods and wraps every listener added later
+ * (a socket-level run measured it at about twice the added CPU per request).
+ */
+function emitInContext(emitter: EventEmitter, ctx: Context): void {
+  const emit = (emitter as unknown as { emit: AnyFn }).emit;
+  emitter.emit = function (this: unknown): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    return context.with(ctx, Reflect.apply, undefined, emit, this, arguments) as boolean;
+  };
+}
+
 /** Bytes of one `write`/`end` chunk (no copy). */
 function chunkBytes(chunk: unknown, encoding: unknown): number {
   if (chunk instanceof Uint8Array) return chunk.byteLength;
@@ -83,8 +134,9 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
  * it adds a child span (kind INTERNAL) under it. instrumentation-http ends its span on res `'close'`
  * with a listener added before ours, so attributes we set at the stream's end would land on an ended
  * span; a child span never races. Without instrumentation-http, the stream span is the SERVER span
- * (parented from the incoming `traceparent`). `http.route` is set only when a framework put it in
- * the RPC metadata (instrumentation-express and co.); the raw path is never a metric label.
+ * (parented from the incoming `traceparent`). `http.route` comes from the RPC metadata when a
+ * framework's instrumentation put it there (instrumentation-express and co.), else from the framework
+ * itself (route-templates.ts: Express, Fastify, Hono); the raw path is never a metric label.
  */
 export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServerInstrumentationConfig> {
   constructor(config: HttpServerInstrumentationConfig = {}) {
@@ -92,7 +144,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
   }
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
-    return MODULES.map(
+    const servers = MODULES.map(
       (name) =>
         new InstrumentationNodeModuleDefinition(
           name,
@@ -101,6 +153,27 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
           (moduleExports: unknown) => this.unpatchModule(moduleExports),
         ),
     );
+    // Hono's matched route (http.route): its Context, in the CommonJS and the ESM build.
+    const hono = new InstrumentationNodeModuleDefinition(
+      'hono',
+      HONO_VERSIONS,
+      undefined,
+      undefined,
+      ['hono/dist/cjs/context.js', 'hono/dist/context.js'].map(
+        (file) => new InstrumentationNodeModuleFile(file, HONO_VERSIONS, patchHonoContext, unpatchHonoContext),
+      ),
+    );
+    return [...servers, hono];
+  }
+
+  override enable(): void {
+    super.enable();
+    guarded('http-server.fastify', subscribeFastifyRoutes);
+  }
+
+  override disable(): void {
+    super.disable();
+    guarded('http-server.fastify', unsubscribeFastifyRoutes);
   }
 
   private serverPrototypes(moduleExports: unknown): Array<{ emit: AnyFn }> {
@@ -148,21 +221,57 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
   private wrapEmit(original: AnyFn): AnyFn {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
+    // Another instrumentation's wrapper under ours (instrumentation-http patched `emit` first) makes
+    // the request's context itself, from the root context, and binds the request's listeners to it.
+    const bindsBelow = isShimmerWrapped(original);
     return function emit(this: unknown, event: unknown, req?: unknown, res?: unknown): unknown {
-      if (event === 'request' && instrumentation.isEnabled())
-        guarded('http-server.request', () => instrumentation.watchResponse(req, res));
+      if (event === 'request' && instrumentation.isEnabled()) {
+        const ctx = guarded('http-server.request', () => instrumentation.watchResponse(req, res, bindsBelow));
+        // eslint-disable-next-line prefer-rest-params
+        if (ctx !== undefined) return context.with(ctx, Reflect.apply, undefined, original, this, arguments);
+      }
       // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(original, this, arguments);
     };
   }
 
-  /** 1st step: a request arrived. Wraps the response's own methods until its headers go out. */
-  private watchResponse(request: unknown, response: unknown): void {
-    if (!(request instanceof EventEmitter) || !(response instanceof EventEmitter)) return;
-    const req = request as IncomingMessage;
-    const res = response as ServerResponse;
+  /**
+   * 1st step: a request arrived. Opens the request's scope (the upstream streams started in it, its
+   * failed streams) and returns the context the handler must run in (undefined: the current one);
+   * wraps the response's own methods until its headers go out.
+   */
+  private watchResponse(request: unknown, response: unknown, bindsBelow: boolean): Context | undefined {
+    if (!(request instanceof EventEmitter) || !(response instanceof EventEmitter)) return undefined;
+    const scope = new ServerRequestScope();
+    this.watchMethods(request as IncomingMessage, response as ServerResponse, scope);
+    const active = context.active();
+    // Under instrumentation-http's request context (it wraps emit over ours): the scope follows it.
+    if (linkScopeToRpc(active, scope)) return undefined;
+    // instrumentation-http's wrapper runs under ours and starts its request context from the root:
+    // the scope is tied to that context when it binds the response.
+    if (bindsBelow) {
+      linkWhenBoundBelow(response as ServerResponse, scope);
+      return undefined;
+    }
+    // Alone: the handler runs in a context holding the scope. A body read ('data'/'end' listeners,
+    // where frameworks call the handler of a POST) and a response's 'close' run in the socket's
+    // context, not the handler's: their events run in the scope's context too, as
+    // instrumentation-http binds them to its own.
+    const ctx = withServerRequestScope(active, scope);
+    emitInContext(request, ctx);
+    emitInContext(response, ctx);
+    return ctx;
+  }
+
+  /** Wraps the response's own methods until its headers go out; follows how it ends for the scope. */
+  private watchMethods(req: IncomingMessage, res: ServerResponse, scope: ServerRequestScope): void {
     const target = res as unknown as ResponseMethods;
     const state: ResponseState = { startTime: now(), decided: false, tracker: undefined, destroyedByApp: false };
+    // Added before the handler runs, so it runs before an app's own 'close' listener that aborts the upstream.
+    res.once('close', () => {
+      if (!res.writableFinished && !state.destroyedByApp) scope.clientLeft();
+      scope.ended();
+    });
     const originals: ResponseMethods = {
       writeHead: target.writeHead,
       write: target.write,
@@ -185,7 +294,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
           // 2nd step: the headers are out (explicit writeHead, or implied by the first write/end).
           state.decided = true;
           guarded('http-server.writeHead', () => {
-            state.tracker = instrumentation.startIfStream(req, res, state, args);
+            state.tracker = instrumentation.startIfStream(req, res, state, scope, args);
             if (state.tracker === undefined) restore();
           });
         }
@@ -238,6 +347,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     req: IncomingMessage,
     res: ServerResponse,
     state: ResponseState,
+    scope: ServerRequestScope,
     writeHeadArgs: readonly unknown[],
   ): StreamTracker | undefined {
     const protocol = protocolOfContentType(mediaType(res.getHeader('content-type') ?? contentTypeFromWriteHead(writeHeadArgs)));
@@ -246,7 +356,7 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     const active = context.active();
     const method = normalizeMethod(req.method ?? 'GET');
     const rpc = getRPCMetadata(active);
-    const route = typeof rpc?.route === 'string' && rpc.route !== '' ? rpc.route : undefined;
+    const route = typeof rpc?.route === 'string' && rpc.route !== '' ? rpc.route : frameworkRoute(req);
     // Under instrumentation-http's SERVER span (it puts it in the RPC metadata): a child span.
     // Alone: our span is the server span, continuing the caller's trace.
     const underHttpSpan = rpc?.span !== undefined || trace.getSpan(active) !== undefined;
@@ -270,8 +380,10 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
       requiresTerminal: false,
       metricAttributes,
       startTime: state.startTime,
+      serverSide: true,
     });
     if (tracker === undefined) return undefined;
+    scope.serverSpan = tracker.span.spanContext();
     tracker.markHeaders();
     const onFinish = (): void => tracker.end('eof');
     const onClose = (): void => {

@@ -1,0 +1,4 @@
+// midstream's instrumentations registered before @opentelemetry/instrumentation-http.
+import { relayCompositionTests } from './composition.mjs';
+
+relayCompositionTests('midstream first');
