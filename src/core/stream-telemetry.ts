@@ -7,7 +7,6 @@ import {
   type UpDownCounter,
 } from '@opentelemetry/api';
 import * as sc from '../semconv';
-import { toEpochMillis } from './clock';
 import { GapHistogram } from './gap-histogram';
 import { processState } from './process-state';
 import { errorTypeFor, isDeliberate, type Outcome } from './outcome';
@@ -122,7 +121,8 @@ export class StreamTelemetry {
     const errorType = errorTypeFor(outcome, t.facts.errorType, error);
     this.writeSpan(t, outcome, errorType, error);
     if (t.recordMetrics) this.recordMetrics(t, outcome, errorType);
-    if (t.ownsSpan) t.span.end();
+    // The end from the same clock and anchor as the start: the span's duration is the tracker's.
+    if (t.ownsSpan) t.span.end(t.epochMillis(t.endedAt));
   }
 
   private writeSpan(t: StreamTracker, outcome: Outcome, errorType: string | undefined, error: unknown): void {
@@ -167,7 +167,7 @@ export class StreamTelemetry {
     if (errorType !== undefined) a[sc.ATTR_ERROR_TYPE] = errorType;
     span.setAttributes(a);
 
-    if (t.firstChunkAt >= 0) span.addEvent(sc.EVENT_MIDSTREAM_FIRST_CHUNK, toEpochMillis(t.firstChunkAt));
+    if (t.firstChunkAt >= 0) span.addEvent(sc.EVENT_MIDSTREAM_FIRST_CHUNK, t.epochMillis(t.firstChunkAt));
     for (const s of t.stalls) {
       span.addEvent(
         sc.EVENT_MIDSTREAM_STALL,
@@ -176,7 +176,7 @@ export class StreamTelemetry {
           [sc.ATTR_MIDSTREAM_CHUNK_INDEX]: s.chunkIndex,
           [sc.ATTR_MIDSTREAM_STALL_ONGOING]: s.ongoing,
         },
-        toEpochMillis(s.startedAt),
+        t.epochMillis(s.startedAt),
       );
     }
     const progress = (): Attributes => {
@@ -185,9 +185,9 @@ export class StreamTelemetry {
       if (t.reason !== undefined) p[sc.ATTR_MIDSTREAM_REASON] = t.reason;
       return p;
     };
-    if (outcome === 'truncated') span.addEvent(sc.EVENT_MIDSTREAM_TRUNCATED, progress(), toEpochMillis(t.endedAt));
+    if (outcome === 'truncated') span.addEvent(sc.EVENT_MIDSTREAM_TRUNCATED, progress(), t.epochMillis(t.endedAt));
     if (outcome === 'client_disconnected')
-      span.addEvent(sc.EVENT_MIDSTREAM_CLIENT_DISCONNECTED, progress(), toEpochMillis(t.endedAt));
+      span.addEvent(sc.EVENT_MIDSTREAM_CLIENT_DISCONNECTED, progress(), t.epochMillis(t.endedAt));
 
     if (error instanceof Error && !isDeliberate(outcome)) span.recordException(error);
     if (errorType !== undefined) {

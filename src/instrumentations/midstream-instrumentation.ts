@@ -4,7 +4,7 @@ import {
   type InstrumentationConfig,
   type InstrumentationModuleDefinition,
 } from '@opentelemetry/instrumentation';
-import { toEpochMillis } from '../core/clock';
+import { epochAnchorMs, now } from '../core/clock';
 import { guarded } from '../core/guard';
 import { notifyWrapperStream } from '../core/layering';
 import { processState } from '../core/process-state';
@@ -108,6 +108,8 @@ export abstract class MidstreamInstrumentation<
   /** Starts a tracked stream (a new span, or enrichment of `init.span`). Never throws; undefined on failure. */
   protected startStream(init: StartStreamInit): StreamTracker | undefined {
     return guarded(`${this.instrumentationName}.startStream`, () => {
+      const startTime = init.startTime ?? now();
+      const anchor = epochAnchorMs();
       const span =
         init.span ??
         this.tracer.startSpan(
@@ -115,8 +117,8 @@ export abstract class MidstreamInstrumentation<
           {
             kind: init.spanKind ?? SpanKind.CLIENT,
             attributes: init.spanAttributes,
-            // The span starts when the request was issued, like the tracker's clock.
-            startTime: init.startTime !== undefined ? toEpochMillis(init.startTime) : undefined,
+            // The span starts when the request was issued, on the tracker's clock and anchor.
+            startTime: anchor + startTime * 1000,
           },
           init.parentContext ?? apiContext.active(),
         );
@@ -132,7 +134,8 @@ export abstract class MidstreamInstrumentation<
         metricAttributes: init.metricAttributes,
         genAi: init.genAi,
         recordMetrics: init.recordMetrics,
-        startTime: init.startTime,
+        startTime,
+        epochAnchorMs: anchor,
       });
     });
   }
