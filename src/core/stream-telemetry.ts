@@ -165,6 +165,8 @@ export class StreamTelemetry {
       }
     }
     if (errorType !== undefined) a[sc.ATTR_ERROR_TYPE] = errorType;
+    // How the process ended (process_exit, sigterm, uncaught_exception, ...).
+    if (outcome === 'interrupted' && t.reason !== undefined) a[sc.ATTR_MIDSTREAM_REASON] = t.reason;
     span.setAttributes(a);
 
     if (t.firstChunkAt >= 0) span.addEvent(sc.EVENT_MIDSTREAM_FIRST_CHUNK, t.epochMillis(t.firstChunkAt));

@@ -5,6 +5,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ConsoleMetricExporter, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { otlpTargetFromEnv, reportExportFailures, type OtlpTarget } from './otlp-target';
 
 /** A comma list of exporter names (`OTEL_TRACES_EXPORTER=otlp,console`); `none` anywhere means none. */
 function exporterNames(variable: string, value: string | undefined, known: readonly string[]): string[] {
@@ -39,6 +40,13 @@ function positiveInt(variable: string, value: string | undefined, fallback: numb
   return fallback;
 }
 
+const otlpTargets = new WeakMap<SpanProcessor, OtlpTarget>();
+
+/** Where a span processor made by {@link spanProcessorsFromEnv} sends OTLP, if it does. */
+export function otlpTargetOf(processor: SpanProcessor): OtlpTarget | undefined {
+  return otlpTargets.get(processor);
+}
+
 /**
  * Span processors for `OTEL_TRACES_EXPORTER` (`otlp` by default, `console`, `none`). OTLP goes over
  * HTTP with JSON bodies (@opentelemetry/exporter-trace-otlp-http, which reads the
@@ -48,7 +56,10 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv): SpanProcessor[] {
   return exporterNames('OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER, ['otlp', 'console']).map((name) => {
     if (name === 'console') return new SimpleSpanProcessor(new ConsoleSpanExporter());
     warnOnProtocol(env, 'TRACES');
-    return new BatchSpanProcessor(new OTLPTraceExporter());
+    const target = otlpTargetFromEnv(env, 'traces');
+    const processor = new BatchSpanProcessor(reportExportFailures(new OTLPTraceExporter(), target));
+    otlpTargets.set(processor, target);
+    return processor;
   });
 }
 
@@ -78,7 +89,7 @@ export function metricReadersFromEnv(env: NodeJS.ProcessEnv): MetricReader[] {
       });
     warnOnProtocol(env, 'METRICS');
     return new PeriodicExportingMetricReader({
-      exporter: new OTLPMetricExporter(),
+      exporter: reportExportFailures(new OTLPMetricExporter(), otlpTargetFromEnv(env, 'metrics')),
       exportIntervalMillis,
       exportTimeoutMillis,
       metricProducers,

@@ -4,10 +4,18 @@
 //   const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, ...receiver.env });
 //   await app.waitForLine(/^chunk 3$/);
 //   app.child.kill('SIGTERM');
-//   const { code, signal } = await app.exited;
+//   const { code, signal, elapsedMs } = await app.exited;      // elapsedMs: spawn -> exit, whole process
 //   app.stdout(), app.stderr(): everything written so far.
 // The child is killed in t.after whatever happens.
+//
+// Broken collectors for the exit tests (each a real socket on 127.0.0.1):
+//   const endpoint = await startBrokenCollector(t, 'closed' | 'hang' | 'status:500');
+//   'closed': nothing listens on the port (ECONNREFUSED); 'hang': accepts connections and requests and
+//   never answers; 'status:N': answers every request with status N.
+//   midstreamLines(stderr): the lines midstream wrote (they start with `midstream:`).
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,6 +27,7 @@ export function runApp(t, args, env) {
   // The parent test runner's own settings must not leak into the app.
   delete childEnv.NODE_OPTIONS;
   delete childEnv.NODE_TEST_CONTEXT;
+  const startedAt = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -33,7 +42,9 @@ export function runApp(t, args, env) {
   child.stderr.setEncoding('utf8').on('data', (d) => {
     err += d;
   });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, elapsedMs: performance.now() - startedAt })),
+  );
   return {
     child,
     exited,
@@ -64,4 +75,34 @@ export function runApp(t, args, env) {
       });
     },
   };
+}
+
+export async function startBrokenCollector(t, mode) {
+  if (mode === 'closed') {
+    const srv = net.createServer();
+    await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const { port } = srv.address();
+    await new Promise((resolve) => srv.close(resolve));
+    return `http://127.0.0.1:${port}`;
+  }
+  const status = mode.startsWith('status:') ? Number(mode.slice('status:'.length)) : undefined;
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (status !== undefined) req.on('end', () => res.writeHead(status, { 'content-type': 'text/plain' }).end('broken'));
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  });
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+export function midstreamLines(stderr) {
+  return stderr.split('\n').filter((l) => l.startsWith('midstream'));
 }

@@ -1,0 +1,88 @@
+import { diag } from '@opentelemetry/api';
+import { ExportResultCode, parseKeyPairsIntoRecord, type ExportResult } from '@opentelemetry/core';
+import { oneLine } from '../core/guard';
+
+/** Where an OTLP/HTTP exporter of `midstream-otel/register` sends one signal. */
+export interface OtlpTarget {
+  readonly url: string;
+  /** Static headers from `OTEL_EXPORTER_OTLP_HEADERS` and the per-signal variable (the latter wins). */
+  readonly headers: Record<string, string>;
+}
+
+function parsedUrl(value: string): string | undefined {
+  try {
+    return new URL(value).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The URL and headers the OTLP/HTTP exporter resolves from the environment, the same way
+ * (@opentelemetry/otlp-exporter-base `otlp-node-http-env-configuration`): the per-signal endpoint as
+ * given, else the generic endpoint plus `v1/<signal>`, else `http://localhost:4318/v1/<signal>`; an
+ * unparsable value falls back (the exporter itself reports it). Computed without diagnostics.
+ */
+export function otlpTargetFromEnv(env: NodeJS.ProcessEnv, signal: 'traces' | 'metrics'): OtlpTarget {
+  const id = signal.toUpperCase();
+  const specific = env[`OTEL_EXPORTER_OTLP_${id}_ENDPOINT`]?.trim();
+  const generic = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  let url: string | undefined;
+  if (specific) url = parsedUrl(specific);
+  else if (generic && parsedUrl(generic) !== undefined)
+    url = parsedUrl(`${generic.endsWith('/') ? generic : `${generic}/`}v1/${signal}`);
+  const headers = {
+    ...parseKeyPairsIntoRecord(env.OTEL_EXPORTER_OTLP_HEADERS),
+    ...parseKeyPairsIntoRecord(env[`OTEL_EXPORTER_OTLP_${id}_HEADERS`]),
+  };
+  return { url: url ?? `http://localhost:4318/v1/${signal}`, headers };
+}
+
+const reportedCauses = new Set<string>();
+
+function causeOf(error: unknown): string {
+  const e = error as { code?: unknown; name?: unknown } | undefined;
+  if (typeof e?.code === 'number') return `HTTP ${e.code}`;
+  if (typeof e?.code === 'string') return e.code;
+  return oneLine(error);
+}
+
+interface Exporter<T> {
+  export(items: T, resultCallback: (result: ExportResult) => void): void;
+}
+
+/**
+ * Makes an OTLP exporter's failures one diagnostic line per cause and endpoint, whatever the signal:
+ * `midstream: OTLP export to http://127.0.0.1:4318 failed (ECONNREFUSED)`. Without this, the SDK logs
+ * every failed batch through its global error handler as a JSON stack dump (the BatchSpanProcessor's
+ * and PeriodicExportingMetricReader's only use of a failed result), and a flush at exit rejects with
+ * the raw error. The exporter's own retries are untouched; the processor is told the batch is done.
+ * Patches `export` on the given instance (one midstream creates), so the metric exporter keeps its
+ * temporality and aggregation selectors.
+ */
+export function reportExportFailures<T, E extends Exporter<T>>(exporter: E, target: OtlpTarget): E {
+  const original = exporter.export.bind(exporter);
+  let origin = target.url;
+  try {
+    origin = new URL(target.url).origin;
+  } catch {
+    // keep the URL as is
+  }
+  exporter.export = (items: T, resultCallback: (result: ExportResult) => void): void => {
+    original(items, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) {
+        resultCallback(result);
+        return;
+      }
+      const cause = causeOf(result.error);
+      const key = `${origin} ${cause}`;
+      if (!reportedCauses.has(key)) {
+        reportedCauses.add(key);
+        diag.warn(`midstream: OTLP export to ${origin} failed (${cause}); telemetry is dropped while this lasts (reported once)`);
+        diag.debug('midstream: OTLP export failure', result.error);
+      }
+      resultCallback({ code: ExportResultCode.SUCCESS });
+    });
+  };
+  return exporter;
+}
