@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { EXIT_WORKER_MARK } from './exit-worker';
 
 /** Delivers spans synchronously within `timeoutMs`; true when the receiver accepted them. */
 export type SyncSpanSender = (spans: ReadableSpan[], timeoutMs: number) => boolean;
@@ -29,7 +30,7 @@ try {
  * on the main thread. The spans are serialized here with the exporter's own serializer; a worker
  * thread (its own event loop) POSTs them while this thread blocks in `Atomics.wait` for at most the
  * bound. Same process, so it needs no right to spawn, no `node` binary (Electron, single-executable
- * apps) and inherits no preload (`execArgv: []`). Not covered: TLS client certificates and gzip
+ * apps); a preload in `execArgv` is not passed on, one in `NODE_OPTIONS` stays idle (exit-worker.ts). Not covered: TLS client certificates and gzip
  * (`OTEL_EXPORTER_OTLP_CERTIFICATE`, `..._COMPRESSION`); the body is sent uncompressed.
  */
 export function otlpJsonSyncSender(url: string, headers: () => Record<string, string>): SyncSpanSender {
@@ -42,7 +43,14 @@ export function otlpJsonSyncSender(url: string, headers: () => Record<string, st
       execArgv: [],
       stdout: true,
       stderr: true,
-      workerData: { url, headers: { ...headers(), 'Content-Type': 'application/json' }, body, flag: flag.buffer, timeoutMs },
+      workerData: {
+        [EXIT_WORKER_MARK]: true,
+        url,
+        headers: { ...headers(), 'Content-Type': 'application/json' },
+        body,
+        flag: flag.buffer,
+        timeoutMs,
+      },
     });
     worker.unref();
     worker.on('error', () => undefined);

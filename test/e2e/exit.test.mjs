@@ -160,6 +160,23 @@ describe('process.exit(), uncaught exceptions and unhandled rejections while a s
     assert.equal(span.attributes['midstream.reason'], 'unhandled_rejection');
   });
 
+  it('exports on process.exit() when the preload comes from NODE_OPTIONS (which also runs in worker threads)', async (t) => {
+    const receiver = await receiverFor(t);
+    const url = await sseUrl(t, 'hold-after:3');
+    const app = runApp(t, [APP_CJS], {
+      SSE_URL: url,
+      EXIT_AFTER: '3:6',
+      NODE_OPTIONS: '--require midstream-otel/register',
+      ...receiver.env,
+    });
+    const { code, elapsedMs } = await app.exited;
+    assert.equal(code, 6);
+    assert.equal(app.stderr(), '');
+    assert.ok(elapsedMs < EXIT_BOUND_MS, `exit took ${Math.round(elapsedMs)} ms`);
+    const span = receiver.spans.find(isStream(url));
+    assert.equal(span?.attributes['midstream.reason'], 'process_exit');
+  });
+
   it('does not hold process.exit() when the collector never answers', async (t) => {
     const endpoint = await startBrokenCollector(t, 'hang');
     const url = await sseUrl(t, 'hold-after:3');

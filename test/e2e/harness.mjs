@@ -23,10 +23,11 @@ export const APP_CJS = fileURLToPath(new URL('./apps/sse-app.cjs', import.meta.u
 export const APP_MJS = fileURLToPath(new URL('./apps/sse-app.mjs', import.meta.url));
 
 export function runApp(t, args, env) {
-  const childEnv = { ...process.env, OTEL_SERVICE_NAME: 'midstream-e2e', ...env };
-  // The parent test runner's own settings must not leak into the app.
+  const childEnv = { ...process.env, OTEL_SERVICE_NAME: 'midstream-e2e' };
+  // The parent test runner's own settings must not leak into the app (a test may set its own).
   delete childEnv.NODE_OPTIONS;
   delete childEnv.NODE_TEST_CONTEXT;
+  Object.assign(childEnv, env);
   const startedAt = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
