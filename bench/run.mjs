@@ -10,10 +10,13 @@
 //     SDK instrumentation on vs off, interleaved rounds: added CPU per chunk, heap per live SDK stream.
 //  4. core hot path without network (bench/hot-path.mjs): SseReader + rule + tracker per event, and
 //     the end-of-stream metric record cost per chunk.
+//  5. exit time (bench/exit-time.mjs): an app's exit with a healthy, an unreachable and a hanging
+//     collector, with and without `--require midstream-otel/register`, whole process and exit phase.
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { exitTimeRows, measureExitTime } from './exit-time.mjs';
 import { runHotPath } from './hot-path.mjs';
 
 const EVENTS = 20_000;
@@ -129,6 +132,10 @@ server.kill();
 const hot = runHotPath({ events: EVENTS });
 const sdkItem = await hot.sdkItemPath();
 
+// 5. exit time, child processes against collectors in this process.
+const EXIT_RUNS = 7;
+const exitTimes = await measureExitTime({ runs: EXIT_RUNS });
+
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const ns = (x) => `${Math.round(x)} ns`;
 const us = (x) => `${(x / 1000).toFixed(1)} ms`;
@@ -162,6 +169,7 @@ const rows = [
   ['end of stream, with midstreamMetricProducer (as measured above): per-chunk histograms, per chunk, GenAI / plain', `${ns(hot.finishGenAiProducer.perChunk)} / ${ns(hot.finishPlainProducer.perChunk)}`],
   ['end of stream, without the producer: SDK replay per chunk, GenAI (2 histograms) / plain (1)', `${ns(hot.finishGenAi.perChunk)} / ${ns(hot.finishPlain.perChunk)}`],
   ['end of stream: fixed cost per stream (span + metrics), GenAI / plain, with the producer', `${(hot.finishGenAiProducer.perStreamFixed / 1000).toFixed(0)} µs / ${(hot.finishPlainProducer.perStreamFixed / 1000).toFixed(0)} µs`],
+  ...exitTimeRows(exitTimes, EXIT_RUNS),
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
