@@ -52,7 +52,8 @@ interface Exporter<T> {
 }
 
 /**
- * Makes an OTLP exporter's failures one diagnostic line per cause and endpoint, whatever the signal:
+ * Makes an OTLP exporter's failures one diagnostic line per cause and endpoint per outage, whatever the
+ * signal (traces and metrics failing for the same reason share the line):
  * `midstream: OTLP export to http://127.0.0.1:4318 failed (ECONNREFUSED)`. Without this, the SDK logs
  * every failed batch through its global error handler as a JSON stack dump (the BatchSpanProcessor's
  * and PeriodicExportingMetricReader's only use of a failed result), and a flush at exit rejects with
@@ -68,17 +69,24 @@ export function reportExportFailures<T, E extends Exporter<T>>(exporter: E, targ
   } catch {
     // keep the URL as is
   }
+  let failing = false;
   exporter.export = (items: T, resultCallback: (result: ExportResult) => void): void => {
     original(items, (result) => {
       if (result.code === ExportResultCode.SUCCESS) {
+        // Delivered again: the next outage of this endpoint gets its line.
+        if (failing) for (const key of reportedCauses) if (key.startsWith(`${origin} `)) reportedCauses.delete(key);
+        failing = false;
         resultCallback(result);
         return;
       }
+      failing = true;
       const cause = causeOf(result.error);
       const key = `${origin} ${cause}`;
       if (!reportedCauses.has(key)) {
         reportedCauses.add(key);
-        diag.warn(`midstream: OTLP export to ${origin} failed (${cause}); telemetry is dropped while this lasts (reported once)`);
+        diag.warn(
+          `midstream: OTLP export to ${origin} failed (${cause}); telemetry is dropped until it recovers (reported once per outage)`,
+        );
         diag.debug('midstream: OTLP export failure', result.error);
       }
       resultCallback({ code: ExportResultCode.SUCCESS });
