@@ -177,6 +177,18 @@ describe('process.exit(), uncaught exceptions and unhandled rejections while a s
     assert.equal(span?.attributes['midstream.reason'], 'process_exit');
   });
 
+  it('exports on process.exit() under --import midstream-otel/register too', async (t) => {
+    const receiver = await receiverFor(t);
+    const url = await sseUrl(t, 'hold-after:3');
+    const app = runApp(t, ['--import', 'midstream-otel/register', APP_CJS], { SSE_URL: url, EXIT_AFTER: '3:3', ...receiver.env });
+    const { code } = await app.exited;
+    assert.equal(code, 3);
+    assert.equal(app.stderr(), '');
+    const span = receiver.spans.find(isStream(url));
+    assert.equal(span?.attributes['midstream.outcome'], 'interrupted');
+    assert.equal(span?.attributes['midstream.reason'], 'process_exit');
+  });
+
   it('does not hold process.exit() when the collector never answers', async (t) => {
     const endpoint = await startBrokenCollector(t, 'hang');
     const url = await sseUrl(t, 'hold-after:3');
