@@ -36,16 +36,26 @@ const detached = new AsyncLocalStorage<true>();
 let hook: AsyncHook | undefined;
 let detachedRuns = 0;
 
+function unref(resource: object): void {
+  try {
+    (resource as { unref?: () => void }).unref?.();
+  } catch {
+    // A resource we do not understand stays as it is.
+  }
+}
+
 /**
  * async_hooks `init`: runs synchronously in the context that creates a resource, so the store tells
- * whether runDetached() work created it. Timers are unref'd. An HTTP client request's socket is
- * unref'd when the request gets it: the http Agent refs a kept-alive socket again on reuse
- * (`Agent#reuseSocket`), before the request's 'socket' event, so this is the last word.
+ * whether runDetached() work created it. Timers are unref'd at once. A TCP handle is unref'd in a
+ * microtask: `net.Socket#connect` refs the handle it has just created (measured, Node 20), after this
+ * hook. An HTTP client request's socket is unref'd when the request gets it: the http Agent refs a
+ * kept-alive socket again on reuse (`Agent#reuseSocket`), before the request's 'socket' event.
  */
 function onInit(_id: number, type: string, _trigger: number, resource: object): void {
   if (detached.getStore() !== true) return;
   try {
-    if (type === 'Timeout' || type === 'TCPWRAP') (resource as { unref?: () => void }).unref?.();
+    if (type === 'Timeout') unref(resource);
+    else if (type === 'TCPWRAP') queueMicrotask(() => unref(resource));
     else if (type === 'HTTPCLIENTREQUEST') {
       const req = (resource as { req?: { once?: (e: string, f: (s: { unref(): void }) => void) => void } }).req;
       req?.once?.('socket', (socket) => socket.unref());

@@ -10,7 +10,8 @@ import { APP_CJS, midstreamLines, runApp, startBrokenCollector } from './harness
 
 const EVENTS = ['one', 'two', 'three', 'four'].map((data) => ({ data }));
 const PRELOAD = ['--require', 'midstream-otel/register'];
-// Far below the failure modes (8.6-30 s measured before the bound existed); exact figures: npm run bench.
+// The exit phase (the app's last line -> process gone), far below the failure modes (8.6-30 s measured
+// before the bound existed) and generous for a loaded machine; exact figures: npm run bench.
 const EXIT_BOUND_MS = 3000;
 const OWN_PROVIDER = new URL('./apps/own-provider.cjs', import.meta.url).pathname;
 
@@ -61,7 +62,7 @@ describe('normal exit with a collector that does not take the telemetry', () => 
       assert.deepEqual([appExit.code, appExit.signal], [bareExit.code, bareExit.signal]);
       assert.equal(appExit.code, 0);
       assert.deepEqual(appOutput(app.stdout()), appOutput(bare.stdout()));
-      assert.ok(appExit.elapsedMs < EXIT_BOUND_MS, `exit took ${Math.round(appExit.elapsedMs)} ms`);
+      assert.ok(appExit.exitPhaseMs < EXIT_BOUND_MS, `exit took ${Math.round(appExit.exitPhaseMs)} ms`);
       assert.ok(midstreamLines(app.stderr()).length <= 1, app.stderr());
       assertNoStackDump(app.stderr());
     });
@@ -72,7 +73,7 @@ describe('normal exit with a collector that does not take the telemetry', () => 
     const { bare, bareExit, app, appExit } = await withAndWithout(t, { SSE_URL: url, OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' });
     assert.deepEqual([appExit.code, appExit.signal], [bareExit.code, bareExit.signal]);
     assert.deepEqual(appOutput(app.stdout()), appOutput(bare.stdout()));
-    assert.ok(appExit.elapsedMs < EXIT_BOUND_MS, `exit took ${Math.round(appExit.elapsedMs)} ms`);
+    assert.ok(appExit.exitPhaseMs < EXIT_BOUND_MS, `exit took ${Math.round(appExit.exitPhaseMs)} ms`);
     assert.ok(midstreamLines(app.stderr()).length <= 1, app.stderr());
     assertNoStackDump(app.stderr());
   });
@@ -88,7 +89,8 @@ describe('normal exit with a collector that does not take the telemetry', () => 
     assert.equal(quickExit.code, 0);
     assert.equal(slowExit.code, 0);
     // The 2000 ms bound is waited for; the 0 ms one is not (generous margin for a loaded machine).
-    assert.ok(slowExit.elapsedMs - quickExit.elapsedMs > 1000, `0 ms: ${quickExit.elapsedMs}, 2000 ms: ${slowExit.elapsedMs}`);
+    assert.ok(slowExit.exitPhaseMs > 1900, `2000 ms bound: exit phase ${slowExit.exitPhaseMs} ms`);
+    assert.ok(quickExit.exitPhaseMs < slowExit.exitPhaseMs - 1000, `0 ms: ${quickExit.exitPhaseMs}, 2000 ms: ${slowExit.exitPhaseMs}`);
   });
 });
 
@@ -103,7 +105,7 @@ describe("normal exit with the app's own TracerProvider", () => {
       assert.equal(appExit.code, 0);
       assert.deepEqual([appExit.code, appExit.signal], [bareExit.code, bareExit.signal]);
       assert.deepEqual(appOutput(app.stdout()), appOutput(bare.stdout()));
-      assert.ok(appExit.elapsedMs < EXIT_BOUND_MS, `exit took ${Math.round(appExit.elapsedMs)} ms`);
+      assert.ok(appExit.exitPhaseMs < EXIT_BOUND_MS, `exit took ${Math.round(appExit.exitPhaseMs)} ms`);
       // A throwing processor is reported, once per failing method, one line each.
       assert.ok(midstreamLines(app.stderr()).length <= 2, app.stderr());
       assertNoStackDump(app.stderr());
@@ -127,7 +129,7 @@ describe('process.exit(), uncaught exceptions and unhandled rejections while a s
     assert.equal(span.attributes['midstream.chunk.count'], 3);
     assert.ok(span.attributes['midstream.bytes'] > 0);
     assert.equal(span.attributes['error.type'], 'stream_interrupted');
-    assert.ok(appExit.elapsedMs < EXIT_BOUND_MS);
+    assert.ok(appExit.exitPhaseMs < EXIT_BOUND_MS);
   });
 
   it('exports the live stream as interrupted (reason uncaught_exception) with the same exit code and stderr', async (t) => {
@@ -169,10 +171,10 @@ describe('process.exit(), uncaught exceptions and unhandled rejections while a s
       NODE_OPTIONS: '--require midstream-otel/register',
       ...receiver.env,
     });
-    const { code, elapsedMs } = await app.exited;
+    const { code, exitPhaseMs } = await app.exited;
     assert.equal(code, 6);
     assert.equal(app.stderr(), '');
-    assert.ok(elapsedMs < EXIT_BOUND_MS, `exit took ${Math.round(elapsedMs)} ms`);
+    assert.ok(exitPhaseMs < EXIT_BOUND_MS, `exit took ${Math.round(exitPhaseMs)} ms`);
     const span = receiver.spans.find(isStream(url));
     assert.equal(span?.attributes['midstream.reason'], 'process_exit');
   });
@@ -193,9 +195,9 @@ describe('process.exit(), uncaught exceptions and unhandled rejections while a s
     const endpoint = await startBrokenCollector(t, 'hang');
     const url = await sseUrl(t, 'hold-after:3');
     const app = runApp(t, [...PRELOAD, APP_CJS], { SSE_URL: url, EXIT_AFTER: '3:4', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
-    const { code, elapsedMs } = await app.exited;
+    const { code, exitPhaseMs } = await app.exited;
     assert.equal(code, 4);
-    assert.ok(elapsedMs < EXIT_BOUND_MS, `exit took ${Math.round(elapsedMs)} ms`);
+    assert.ok(exitPhaseMs < EXIT_BOUND_MS, `exit took ${Math.round(exitPhaseMs)} ms`);
   });
 
   it('writes the interrupted span synchronously with OTEL_TRACES_EXPORTER=console', async (t) => {

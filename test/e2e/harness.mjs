@@ -4,7 +4,9 @@
 //   const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, ...receiver.env });
 //   await app.waitForLine(/^chunk 3$/);
 //   app.child.kill('SIGTERM');
-//   const { code, signal, elapsedMs } = await app.exited;      // elapsedMs: spawn -> exit, whole process
+//   const { code, signal, elapsedMs, exitPhaseMs } = await app.exited;
+//   elapsedMs: spawn -> exit, whole process (includes loading the preload: slow on a loaded machine);
+//   exitPhaseMs: the app's last stdout write -> exit, i.e. how long the exit itself took.
 //   app.stdout(), app.stderr(): everything written so far.
 // The child is killed in t.after whatever happens.
 //
@@ -35,16 +37,21 @@ export function runApp(t, args, env) {
   });
   let out = '';
   let err = '';
+  let lastOutAt = startedAt;
   const lineWaiters = new Set();
   child.stdout.setEncoding('utf8').on('data', (d) => {
     out += d;
+    lastOutAt = performance.now();
     for (const w of lineWaiters) w();
   });
   child.stderr.setEncoding('utf8').on('data', (d) => {
     err += d;
   });
   const exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, elapsedMs: performance.now() - startedAt })),
+    child.on('exit', (code, signal) => {
+      const now = performance.now();
+      resolve({ code, signal, elapsedMs: now - startedAt, exitPhaseMs: now - lastOutAt });
+    }),
   );
   return {
     child,
