@@ -94,6 +94,18 @@ describe('normal exit with a collector that does not take the telemetry', () => 
   });
 });
 
+describe('startMidstream({ exitTimeoutMs })', () => {
+  it('takes the bound from code, over the environment', async (t) => {
+    const endpoint = await startBrokenCollector(t, 'hang');
+    const url = await sseUrl(t);
+    const script = `require('midstream-otel').startMidstream({ exitTimeoutMs: 2000 }); require(${JSON.stringify(APP_CJS)});`;
+    const app = runApp(t, ['-e', script], { SSE_URL: url, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, MIDSTREAM_EXIT_TIMEOUT_MS: '0' });
+    const { code, exitPhaseMs } = await app.exited;
+    assert.equal(code, 0);
+    assert.ok(exitPhaseMs > 1900 && exitPhaseMs < 2000 + EXIT_BOUND_MS, `exit phase ${Math.round(exitPhaseMs)} ms`);
+  });
+});
+
 describe("normal exit with the app's own TracerProvider", () => {
   for (const mode of ['throw', 'hang']) {
     it(`exits within the bound when the app's span processor ${mode === 'throw' ? 'throws' : 'never finishes its flush'}`, async (t) => {

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { exitTimeoutFromEnv } from '../../../dist/processor/exit-bound.js';
 
 const EXIT_BOUND = fileURLToPath(new URL('../../../dist/processor/exit-bound.js', import.meta.url));
 
@@ -67,5 +69,37 @@ describe('runDetached + waitAtMost', () => {
     const r = await runChild(t, port, false);
     assert.match(r.out, /settled false/);
     assert.equal(r.exited, false, 'still running after 4 s');
+  });
+});
+
+describe('MIDSTREAM_EXIT_TIMEOUT_MS', () => {
+  function captured(t) {
+    const lines = [];
+    diag.setLogger({ error: () => {}, warn: (m) => lines.push(m), info: () => {}, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    t.after(() => diag.disable());
+    return lines;
+  }
+
+  it('defaults to 1000 ms and takes 0 (do not wait)', (t) => {
+    const lines = captured(t);
+    assert.equal(exitTimeoutFromEnv({}), 1000);
+    assert.equal(exitTimeoutFromEnv({ MIDSTREAM_EXIT_TIMEOUT_MS: '0' }), 0);
+    assert.equal(exitTimeoutFromEnv({ MIDSTREAM_EXIT_TIMEOUT_MS: ' 2500 ' }), 2500);
+    assert.deepEqual(lines, []);
+  });
+
+  it('gives a malformed value one line naming it and the default', (t) => {
+    const lines = captured(t);
+    assert.equal(exitTimeoutFromEnv({ MIDSTREAM_EXIT_TIMEOUT_MS: 'soon' }), 1000);
+    assert.equal(exitTimeoutFromEnv({ MIDSTREAM_EXIT_TIMEOUT_MS: '-5' }), 1000);
+    assert.equal(lines.length, 2);
+    assert.match(lines[0], /^midstream: MIDSTREAM_EXIT_TIMEOUT_MS=soon .*using the default 1000$/);
+  });
+
+  it('clamps a value above a minute with one line', (t) => {
+    const lines = captured(t);
+    assert.equal(exitTimeoutFromEnv({ MIDSTREAM_EXIT_TIMEOUT_MS: '99999999999999999999' }), 60000);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /MIDSTREAM_EXIT_TIMEOUT_MS=99999999999999999999 is above 60000; using 60000/);
   });
 });
