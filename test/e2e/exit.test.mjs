@@ -106,6 +106,27 @@ describe('startMidstream({ exitTimeoutMs })', () => {
   });
 });
 
+describe('StreamSpanProcessor in the app\'s own pipeline', () => {
+  it('bounds its beforeExit flush to a collector that never answers', async (t) => {
+    const endpoint = await startBrokenCollector(t, 'hang');
+    const script = [
+      `const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');`,
+      `const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');`,
+      `const { StreamSpanProcessor } = require('midstream-otel');`,
+      `const exporter = new OTLPTraceExporter({ url: '${endpoint}/v1/traces' });`,
+      `const processor = new StreamSpanProcessor({ delegate: new BatchSpanProcessor(exporter), exitTimeoutMs: 500 });`,
+      `new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('app').startSpan('work').end();`,
+      `console.log('done');`,
+    ].join('\n');
+    const app = runApp(t, ['-e', script], {});
+    const { code, exitPhaseMs } = await app.exited;
+    assert.equal(code, 0, app.stderr());
+    // Without the bound the exporter's 10 s timeout (and the BatchSpanProcessor's 30 s one) held it.
+    assert.ok(exitPhaseMs > 450 && exitPhaseMs < EXIT_BOUND_MS, `exit phase ${Math.round(exitPhaseMs)} ms`);
+    assert.ok(midstreamLines(app.stderr()).length <= 1, app.stderr());
+  });
+});
+
 describe("normal exit with the app's own TracerProvider", () => {
   for (const mode of ['throw', 'hang']) {
     it(`exits within the bound when the app's span processor ${mode === 'throw' ? 'throws' : 'never finishes its flush'}`, async (t) => {
