@@ -12,10 +12,13 @@
 //     the end-of-stream metric record cost per chunk.
 //  5. crash journal (bench/journal.mjs): CPU per stream start/end with the journal on vs off, one
 //     write with 1,000 live streams, a tick with nothing changed, recovery of a 1,000-stream journal.
+//  6. exit time (bench/exit-time.mjs): an app's exit with a healthy, an unreachable and a hanging
+//     collector, with and without `--require midstream-otel/register`, whole process and exit phase.
 import { fork, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { exitTimeRows, measureExitTime } from './exit-time.mjs';
 import { runHotPath } from './hot-path.mjs';
 import { journalRows, runJournalBench } from './journal.mjs';
 
@@ -134,6 +137,9 @@ const sdkItem = await hot.sdkItemPath();
 
 // 5. crash journal (bench/journal.mjs), in this process.
 const journal = await runJournalBench();
+// 6. exit time, child processes against collectors in this process.
+const EXIT_RUNS = 7;
+const exitTimes = await measureExitTime({ runs: EXIT_RUNS });
 
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const ns = (x) => `${Math.round(x)} ns`;
@@ -169,6 +175,7 @@ const rows = [
   ['end of stream, without the producer: SDK replay per chunk, GenAI (2 histograms) / plain (1)', `${ns(hot.finishGenAi.perChunk)} / ${ns(hot.finishPlain.perChunk)}`],
   ['end of stream: fixed cost per stream (span + metrics), GenAI / plain, with the producer', `${(hot.finishGenAiProducer.perStreamFixed / 1000).toFixed(0)} µs / ${(hot.finishPlainProducer.perStreamFixed / 1000).toFixed(0)} µs`],
   ...journalRows(journal),
+  ...exitTimeRows(exitTimes, EXIT_RUNS),
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));

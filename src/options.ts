@@ -70,7 +70,7 @@ function asText(value: unknown): string | undefined {
  * value gets one diagnostic line and `fallback` (the environment's value, else the default); an
  * out-of-range number is clamped.
  */
-function codeOption<N extends EnvName>(label: string, row: N, value: unknown, fallback: EnvValue<N>): EnvValue<N> {
+export function codeOption<N extends EnvName>(label: string, row: N, value: unknown, fallback: EnvValue<N>): EnvValue<N> {
   if (value === undefined) return fallback;
   const raw = asText(value);
   const checked =

@@ -61,8 +61,23 @@ export const ATTR_MIDSTREAM_STALL_GAP = 'midstream.stall.gap';
 export const ATTR_MIDSTREAM_CHUNK_INDEX = 'midstream.chunk.index';
 /** Stall event: whether the stream was still stalled when it ended. */
 export const ATTR_MIDSTREAM_STALL_ONGOING = 'midstream.stall.ongoing';
-/** Truncated/disconnected event: why (`eof_before_terminal`, `connection_error`, ...). */
+/** Why: on the truncated/disconnected events, and on an interrupted span (how the process ended). */
 export const ATTR_MIDSTREAM_REASON = 'midstream.reason';
+
+// ---- midstream.reason of an interrupted stream: how the process ended ----------------------
+/** `process.exit()` was called (also inside the app's own signal handler). */
+export const REASON_PROCESS_EXIT = 'process_exit';
+/** A fatal uncaught exception. */
+export const REASON_UNCAUGHT_EXCEPTION = 'uncaught_exception';
+/** A fatal unhandled promise rejection. */
+export const REASON_UNHANDLED_REJECTION = 'unhandled_rejection';
+/** SIGTERM / SIGINT with no handler of the app's: the default action ends the process. */
+export const REASON_SIGTERM = 'sigterm';
+export const REASON_SIGINT = 'sigint';
+/** The event loop emptied while the stream was live: nothing was left to deliver its data. */
+export const REASON_EVENT_LOOP_EMPTY = 'event_loop_empty';
+/** The app shut the pipeline down (`shutdown()` of the handle or of a StreamSpanProcessor). */
+export const REASON_SHUTDOWN = 'shutdown';
 
 // ---- midstream metrics ---------------------------------------------------------------------
 export const METRIC_MIDSTREAM_STREAM_DURATION = 'midstream.stream.duration';

@@ -7,6 +7,8 @@ export interface LiveStream {
   end(ending: Ending, error?: unknown): void;
   /** Called by the watchdog with the current clock reading. */
   checkIdle(nowSeconds: number): void;
+  /** `midstream.reason`, when known (set before `end`). */
+  reason?: string | undefined;
 }
 
 /**
@@ -51,11 +53,23 @@ export class LiveStreams {
     this.abandoned.unregister(stream);
   }
 
-  /** Ends every live stream (used on shutdown with ending `shutdown`). Returns how many were ended. */
-  endAll(ending: Ending): number {
+  /**
+   * Ends every live stream (used on shutdown with ending `shutdown`), giving those without a reason of
+   * their own `reason` (`midstream.reason`). Returns how many were ended.
+   */
+  endAll(ending: Ending, reason?: string): number {
     const all = [...this.streams];
-    for (const s of all) guarded('live-streams.endAll', () => s.end(ending));
+    for (const s of all)
+      guarded('live-streams.endAll', () => {
+        if (reason !== undefined && s.reason === undefined) s.reason = reason;
+        s.end(ending);
+      });
     return all.length;
+  }
+
+  /** The live streams now (a copy). */
+  snapshot(): LiveStream[] {
+    return [...this.streams];
   }
 
   private startTimer(ms: number): void {

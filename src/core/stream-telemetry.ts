@@ -8,7 +8,6 @@ import {
   type UpDownCounter,
 } from '@opentelemetry/api';
 import * as sc from '../semconv';
-import { toEpochMillis } from './clock';
 import { GapHistogram } from './gap-histogram';
 import { processState } from './process-state';
 import { errorTypeFor, isDeliberate, type Outcome } from './outcome';
@@ -28,6 +27,7 @@ export type EndedStream = Pick<
   | 'recordMetrics'
   | 'metricAttributes'
   | 'startTime'
+  | 'epochMillis'
   | 'gaps'
   | 'facts'
   | 'stalls'
@@ -200,7 +200,7 @@ export class StreamTelemetry {
     if (serverSpan !== undefined && typeof span.addLink === 'function') span.addLink({ context: serverSpan });
     const a: Attributes = { [sc.ATTR_MIDSTREAM_CHUNK_COUNT]: t.orphanedAtChunks };
     if (t.genAi) a[sc.ATTR_MIDSTREAM_OUTPUT_CHARS] = t.orphanedAtChars;
-    span.addEvent(sc.EVENT_MIDSTREAM_ORPHANED, a, toEpochMillis(t.orphanedAt));
+    span.addEvent(sc.EVENT_MIDSTREAM_ORPHANED, a, t.epochMillis(t.orphanedAt));
   }
 
   /** The stream retries a failed one: count the retry and what the failed attempt had received. */
@@ -218,7 +218,8 @@ export class StreamTelemetry {
     const errorType = errorTypeFor(outcome, t.facts.errorType, error);
     this.writeSpan(t, outcome, errorType, error);
     if (t.recordMetrics) this.recordMetrics(t, outcome, errorType);
-    if (t.ownsSpan) t.span.end();
+    // The end from the same clock and anchor as the start: the span's duration is the tracker's.
+    if (t.ownsSpan) t.span.end(t.epochMillis(t.endedAt));
   }
 
   private writeSpan(t: EndedStream, outcome: Outcome, errorType: string | undefined, error: unknown): void {
@@ -269,9 +270,11 @@ export class StreamTelemetry {
       const tokens = orphanedTokens(t);
       if (tokens !== undefined) a[sc.ATTR_MIDSTREAM_ORPHANED_OUTPUT_TOKENS] = tokens;
     }
+    // How the process ended (process_exit, sigterm, uncaught_exception, ...).
+    if (outcome === 'interrupted' && t.reason !== undefined) a[sc.ATTR_MIDSTREAM_REASON] = t.reason;
     span.setAttributes(a);
 
-    if (t.firstChunkAt >= 0) span.addEvent(sc.EVENT_MIDSTREAM_FIRST_CHUNK, toEpochMillis(t.firstChunkAt));
+    if (t.firstChunkAt >= 0) span.addEvent(sc.EVENT_MIDSTREAM_FIRST_CHUNK, t.epochMillis(t.firstChunkAt));
     for (const s of t.stalls) {
       span.addEvent(
         sc.EVENT_MIDSTREAM_STALL,
@@ -280,7 +283,7 @@ export class StreamTelemetry {
           [sc.ATTR_MIDSTREAM_CHUNK_INDEX]: s.chunkIndex,
           [sc.ATTR_MIDSTREAM_STALL_ONGOING]: s.ongoing,
         },
-        toEpochMillis(s.startedAt),
+        t.epochMillis(s.startedAt),
       );
     }
     const progress = (): Attributes => {
@@ -289,9 +292,9 @@ export class StreamTelemetry {
       if (t.reason !== undefined) p[sc.ATTR_MIDSTREAM_REASON] = t.reason;
       return p;
     };
-    if (outcome === 'truncated') span.addEvent(sc.EVENT_MIDSTREAM_TRUNCATED, progress(), toEpochMillis(t.endedAt));
+    if (outcome === 'truncated') span.addEvent(sc.EVENT_MIDSTREAM_TRUNCATED, progress(), t.epochMillis(t.endedAt));
     if (outcome === 'client_disconnected')
-      span.addEvent(sc.EVENT_MIDSTREAM_CLIENT_DISCONNECTED, progress(), toEpochMillis(t.endedAt));
+      span.addEvent(sc.EVENT_MIDSTREAM_CLIENT_DISCONNECTED, progress(), t.epochMillis(t.endedAt));
 
     if (error instanceof Error && !isDeliberate(outcome)) span.recordException(error);
     if (errorType !== undefined) {

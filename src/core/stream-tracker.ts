@@ -1,7 +1,7 @@
 import type { Attributes, Span, SpanContext } from '@opentelemetry/api';
 import type { StreamFacts } from '../protocols/terminal-rules';
 import { CapturedText } from './captured-text';
-import { now } from './clock';
+import { epochAnchorMs, now } from './clock';
 import { GapHistogram } from './gap-histogram';
 import { guarded } from './guard';
 import type { LiveStream } from './live-streams';
@@ -31,6 +31,8 @@ export interface StreamTrackerInit {
   readonly recordMetrics?: boolean;
   /** Monotonic seconds when the request was issued; defaults to now. */
   readonly startTime?: number;
+  /** The epoch anchor the span's start time was computed with ({@link epochAnchorMs}); defaults to now. */
+  readonly epochAnchorMs?: number;
   readonly stallThresholdMs?: number;
   readonly idleTimeoutMs?: number;
 }
@@ -62,6 +64,8 @@ export class StreamTracker implements LiveStream, ChildStream {
   recordMetrics: boolean;
   readonly metricAttributes: Attributes;
   readonly startTime: number;
+  /** Epoch milliseconds of monotonic 0 for this stream: every timestamp it writes uses it. */
+  readonly epochAnchorMs: number;
   readonly stallThresholdS: number;
   readonly idleTimeoutS: number;
   readonly gaps = new GapHistogram();
@@ -114,6 +118,7 @@ export class StreamTracker implements LiveStream, ChildStream {
     this.recordMetrics = init.recordMetrics !== false;
     this.metricAttributes = { ...init.metricAttributes };
     this.startTime = init.startTime ?? now();
+    this.epochAnchorMs = init.epochAnchorMs ?? epochAnchorMs();
     const stallMs = init.stallThresholdMs ?? options.stallThresholdMs;
     const idleMs = init.idleTimeoutMs ?? options.idleTimeoutMs;
     this.stallThresholdS = stallMs > 0 ? stallMs / 1000 : Infinity;
@@ -121,6 +126,11 @@ export class StreamTracker implements LiveStream, ChildStream {
     this.captureCap = options.captureContent ? options.captureContentMaxBytes : 0;
     live.add(this, stallMs, idleMs);
     telemetry.started(this);
+  }
+
+  /** Epoch milliseconds of a monotonic reading of this stream (span start/end, event times). */
+  epochMillis(monotonicSeconds: number): number {
+    return this.epochAnchorMs + monotonicSeconds * 1000;
   }
 
   get isLive(): boolean {

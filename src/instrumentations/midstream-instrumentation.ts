@@ -4,7 +4,7 @@ import {
   type InstrumentationConfig,
   type InstrumentationModuleDefinition,
 } from '@opentelemetry/instrumentation';
-import { toEpochMillis } from '../core/clock';
+import { epochAnchorMs, now } from '../core/clock';
 import { guarded } from '../core/guard';
 import { notifyWrapperStream } from '../core/layering';
 import { processState } from '../core/process-state';
@@ -137,6 +137,8 @@ export abstract class MidstreamInstrumentation<
         }
       }
       const link = failed !== undefined ? { context: failed.spanContext } : undefined;
+      const startTime = init.startTime ?? now();
+      const anchor = epochAnchorMs();
       let span = init.span;
       if (span === undefined) {
         span = this.tracer.startSpan(
@@ -145,8 +147,8 @@ export abstract class MidstreamInstrumentation<
             kind: init.spanKind ?? SpanKind.CLIENT,
             attributes: init.spanAttributes,
             links: link !== undefined ? [link] : undefined,
-            // The span starts when the request was issued, like the tracker's clock.
-            startTime: init.startTime !== undefined ? toEpochMillis(init.startTime) : undefined,
+            // The span starts when the request was issued, on the tracker's clock and anchor.
+            startTime: anchor + startTime * 1000,
           },
           parentContext,
         );
@@ -164,7 +166,8 @@ export abstract class MidstreamInstrumentation<
         metricAttributes: init.metricAttributes,
         genAi: init.genAi,
         recordMetrics: init.recordMetrics,
-        startTime: init.startTime,
+        startTime,
+        epochAnchorMs: anchor,
       });
       if (failed !== undefined) tracker.markRetry(failed);
       if (scope !== undefined) scope.adopt(tracker);

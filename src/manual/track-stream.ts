@@ -1,4 +1,5 @@
 import { context, metrics, trace, SpanKind, type Attributes, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { epochAnchorMs, now } from '../core/clock';
 import { guarded } from '../core/guard';
 import { StreamTelemetry } from '../core/stream-telemetry';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
@@ -74,14 +75,18 @@ export function trackStream<T>(
     const readable = isReadableStream(stream);
     const objects = !readable || options.isTerminal !== undefined || options.isError !== undefined;
     const protocol: StreamProtocol = objects && !rule ? 'objects' : byteProtocol;
+    const startTime = now();
+    const anchor = epochAnchorMs();
     const span = tracer.startSpan(
       options.name ?? 'stream',
-      { kind: SpanKind.CLIENT, attributes: options.attributes },
+      { kind: SpanKind.CLIENT, attributes: options.attributes, startTime: anchor + startTime * 1000 },
       context.active(),
     );
     const tracker = new StreamTracker(telemetry, {
       span,
       ownsSpan: true,
+      startTime,
+      epochAnchorMs: anchor,
       source: options.source ?? 'manual',
       protocol,
       requiresTerminal: rule?.requiresTerminal ?? options.isTerminal !== undefined,

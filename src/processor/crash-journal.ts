@@ -49,13 +49,10 @@ export interface CrashJournalConfig {
 }
 
 export const DEFAULT_JOURNAL_INTERVAL_MS = 1000;
-const MIN_INTERVAL_MS = 100;
-const MAX_INTERVAL_MS = 60_000;
 /** A heartbeat this much later than 3 intervals means the owner is dead (a busy event loop is not death). */
 const DEAD_MARGIN_MS = 2000;
 /** Journals older than this are not exported: a day-old `interrupted` span helps nobody. */
 const MAX_AGE_MS = 24 * 3600 * 1000;
-
 
 /** `service.name` as a directory name: `unknown_service:node` (the SDK default) becomes `unknown_service`. */
 export function journalDirName(serviceName: string | undefined): string {

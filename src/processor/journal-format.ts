@@ -1,5 +1,4 @@
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
-import { toEpochMillis } from '../core/clock';
 import type { StreamProtocol } from '../core/stream-tracker';
 import * as sc from '../semconv';
 
@@ -107,9 +106,9 @@ export function safeAttributes(attributes: Attributes | undefined): Attributes {
   return out;
 }
 
-/** Monotonic seconds of this process (core/clock) to epoch ms; undefined for "not yet" (-1). */
-export function epochOf(monotonicSeconds: number): number | undefined {
-  return monotonicSeconds >= 0 ? Math.round(toEpochMillis(monotonicSeconds) * 1000) / 1000 : undefined;
+/** A tracker's monotonic seconds (core/clock) to epoch ms on its own anchor; undefined for "not yet" (-1). */
+export function epochOf(t: { epochMillis(monotonicSeconds: number): number }, monotonicSeconds: number): number | undefined {
+  return monotonicSeconds >= 0 ? Math.round(t.epochMillis(monotonicSeconds) * 1000) / 1000 : undefined;
 }
 
 const HEX32 = /^[0-9a-f]{32}$/;

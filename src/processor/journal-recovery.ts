@@ -5,7 +5,6 @@ import { diag, metrics, TraceFlags, type MeterProvider } from '@opentelemetry/ap
 import { millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { toEpochMillis } from '../core/clock';
 import { GapHistogram } from '../core/gap-histogram';
 import { guarded } from '../core/guard';
 import { StreamTelemetry, type EndedStream } from '../core/stream-telemetry';
@@ -226,10 +225,10 @@ function gapsOf(s: JournalStream): GapHistogram {
 function exportStream(s: JournalStream, heartbeatAt: number, reason: string, target: RecoveryTarget): void {
   const p = s.progress;
   // The tracker's clock reads seconds >= 0 (-1: not reached). The dead process's instants lie before
-  // this process's time origin, so they go on a clock of their own that starts 1 s before the stream;
-  // the span shifts event times back to epoch by the same offset.
-  const mono = (epochMs: number | undefined): number => (epochMs === undefined ? -1 : (epochMs - s.startedAt) / 1000 + 1);
-  const eventTimeOffsetMs = s.startedAt - toEpochMillis(1);
+  // this process's time origin, so they go on a clock of their own that starts 1 s before the stream,
+  // with the epoch anchor that maps it back exactly (as a live tracker's own anchor does).
+  const anchorMs = s.startedAt - 1000;
+  const mono = (epochMs: number | undefined): number => (epochMs === undefined ? -1 : (epochMs - anchorMs) / 1000);
   const endEpochMs = Math.max(heartbeatAt, s.startedAt, p.lastChunkAt ?? 0);
   const span = new RecoveredSpan(
     {
@@ -245,7 +244,6 @@ function exportStream(s: JournalStream, heartbeatAt: number, reason: string, tar
       attributes: { ...s.attributes, [sc.ATTR_MIDSTREAM_REASON]: reason },
       resource: target.resource,
       instrumentationScope: { name: s.scope.name, version: s.scope.version },
-      eventTimeOffsetMs,
     },
     target.onEnd,
   );
@@ -259,6 +257,7 @@ function exportStream(s: JournalStream, heartbeatAt: number, reason: string, tar
     recordMetrics: s.recordMetrics,
     metricAttributes: { ...s.metricAttributes },
     startTime: mono(s.startedAt),
+    epochMillis: (monotonicSeconds: number) => anchorMs + monotonicSeconds * 1000,
     gaps: gapsOf(s),
     facts: { responseModel: p.responseModel, inputTokens: p.inputTokens, outputTokens: p.outputTokens },
     stalls: [],

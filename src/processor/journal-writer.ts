@@ -25,6 +25,7 @@ export interface JournalWriterInit {
 type TrackerView = Pick<
   StreamTracker,
   | 'span'
+  | 'epochMillis'
   | 'source'
   | 'protocol'
   | 'genAi'
@@ -93,7 +94,7 @@ function staticPart(t: TrackerView): string {
       version: typeof scope?.version === 'string' ? scope.version : undefined,
     },
     spanStart: [start[0], start[1]],
-    startedAt: epochOf(t.startTime),
+    startedAt: epochOf(t, t.startTime),
     source: t.source,
     protocol: t.protocol,
     genAi: t.genAi,
@@ -123,9 +124,9 @@ function progressPart(t: TrackerView): string {
       outputChars: t.outputChars,
       stallCount: t.stallCount,
       malformedCount: t.malformedCount,
-      headersAt: epochOf(t.headersAt),
-      firstChunkAt: epochOf(t.firstChunkAt),
-      lastChunkAt: epochOf(t.lastChunkAt),
+      headersAt: epochOf(t, t.headersAt),
+      firstChunkAt: epochOf(t, t.firstChunkAt),
+      lastChunkAt: epochOf(t, t.lastChunkAt),
       gaps,
       gapMax: Math.round(t.gaps.max * 1e6) / 1e6,
       responseModel: typeof f.responseModel === 'string' ? f.responseModel.slice(0, 256) : undefined,

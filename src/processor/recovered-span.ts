@@ -26,8 +26,6 @@ export interface RecoveredSpanInit {
   readonly attributes: Attributes;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
-  /** Added to event times given as numbers (epoch ms on the recovered stream's own clock). */
-  readonly eventTimeOffsetMs?: number;
 }
 
 /**
@@ -57,7 +55,6 @@ export class RecoveredSpan implements Span, ReadableSpan {
   private readonly context: SpanContext;
   private readonly plannedEnd: HrTime;
   private readonly onEnd: (span: ReadableSpan) => void;
-  private readonly eventTimeOffsetMs: number;
 
   constructor(init: RecoveredSpanInit, onEnd: (span: ReadableSpan) => void) {
     this.context = init.spanContext;
@@ -70,7 +67,6 @@ export class RecoveredSpan implements Span, ReadableSpan {
     this.resource = init.resource;
     this.instrumentationScope = init.instrumentationScope;
     this.onEnd = onEnd;
-    this.eventTimeOffsetMs = init.eventTimeOffsetMs ?? 0;
   }
 
   spanContext(): SpanContext {
@@ -94,8 +90,7 @@ export class RecoveredSpan implements Span, ReadableSpan {
     if (this.ended) return this;
     const isTime = typeof attributesOrTime === 'number' || Array.isArray(attributesOrTime) || attributesOrTime instanceof Date;
     const attributes = isTime ? undefined : attributesOrTime;
-    let at = isTime ? attributesOrTime : time;
-    if (typeof at === 'number') at += this.eventTimeOffsetMs;
+    const at = isTime ? attributesOrTime : time;
     this.events.push({
       name,
       attributes,

@@ -10,8 +10,10 @@ import {
 import { defaultResource, detectResources, envDetector } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { processState } from '../core/process-state';
+import { REASON_SHUTDOWN } from '../semconv';
 import { startCrashJournal, type CrashJournal, type CrashJournalOptions } from './crash-journal';
-import { flushOnBeforeExit, observeExitSignals, safeFlush } from './exit-hooks';
+import { checkedExitTimeout } from './exit-bound';
+import { flushOnBeforeExit, observeExitSignals, type ExitActions } from './exit-hooks';
 
 /** Options of {@link StreamSpanProcessor}. Give a `delegate`, or an `exporter` to batch. */
 export interface StreamSpanProcessorOptions {
@@ -26,18 +28,21 @@ export interface StreamSpanProcessorOptions {
    */
   flushOnBeforeExit?: boolean;
   /**
-   * Observe SIGTERM/SIGINT: end live streams as `interrupted` and flush. When the app has its own
-   * listener for the signal, the app still decides how to exit; when it has none, midstream re-raises
-   * the signal after the flush, so the default exit (and status) stays. Off by default: constructing
+   * Observe SIGTERM/SIGINT. When the app has its own listener for the signal, the app decides whether
+   * the process ends and live streams go on; when it has none, live streams end as `interrupted`
+   * (reason `sigterm`/`sigint`), midstream flushes within `exitTimeoutMs` and re-raises the signal, so
+   * the default exit (and status) stays. Off by default: constructing
    * a processor adds no signal listener (`midstream-otel/register` turns the equivalent on).
    * @defaultValue false
    */
   installSignalHandlers?: boolean;
   /**
-   * Upper bound for the flush on a signal, milliseconds.
-   * @defaultValue 2000
+   * Upper bound of the flush when the event loop empties or on a signal, milliseconds. The flush runs
+   * detached: nothing it starts (exporter retries, sockets, a provider's flush timer) keeps the process
+   * alive past this bound.
+   * @defaultValue 1000
    */
-  signalFlushTimeoutMs?: number;
+  exitTimeoutMs?: number;
   /**
    * Keep a crash journal of the live streams, and export the streams of this service's killed
    * processes (SIGKILL, OOM) through this processor's delegate as `interrupted` spans with reason
@@ -94,12 +99,21 @@ export class StreamSpanProcessor implements SpanProcessor {
     else if (options.exporter !== undefined) this.delegate = new BatchSpanProcessor(options.exporter);
     else throw new TypeError('StreamSpanProcessor needs a delegate SpanProcessor or an exporter');
 
-    const flush = safeFlush('processor.exitFlush', () => this.endLiveAndFlush());
+    const actions: ExitActions = {
+      endLive: (reason) => {
+        processState().live.endAll('shutdown', reason);
+        // Nothing live any more: the journal holds nothing to recover.
+        this.journal?.writeNow();
+      },
+      flush: () => (this.shutdownOnce !== undefined ? this.shutdownOnce : this.forceFlush()),
+      timeoutMs: checkedExitTimeout('exitTimeoutMs', options.exitTimeoutMs),
+      description: 'flushing telemetry at exit',
+    };
     if (options.flushOnBeforeExit !== false) {
-      this.removeHooks.push(flushOnBeforeExit(flush, () => this.endedSinceFlush > 0));
+      this.removeHooks.push(flushOnBeforeExit(actions, () => this.endedSinceFlush > 0));
     }
     if (options.installSignalHandlers === true) {
-      this.removeHooks.push(observeExitSignals(flush, options.signalFlushTimeoutMs ?? 2000));
+      this.removeHooks.push(observeExitSignals(actions));
     }
     if (options.crashJournal !== undefined && options.crashJournal !== false) {
       const journalOptions = options.crashJournal === true ? {} : options.crashJournal;
@@ -144,17 +158,10 @@ export class StreamSpanProcessor implements SpanProcessor {
   shutdown(): Promise<void> {
     if (this.shutdownOnce === undefined) {
       for (const remove of this.removeHooks.splice(0)) remove();
-      processState().live.endAll('shutdown');
+      processState().live.endAll('shutdown', REASON_SHUTDOWN);
       this.journal?.close();
       this.shutdownOnce = this.delegate.forceFlush().then(() => this.delegate.shutdown());
     }
     return this.shutdownOnce;
-  }
-
-  private async endLiveAndFlush(): Promise<void> {
-    processState().live.endAll('shutdown');
-    this.journal?.writeNow();
-    if (this.shutdownOnce !== undefined) return this.shutdownOnce;
-    await this.forceFlush();
   }
 }

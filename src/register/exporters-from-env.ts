@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { checkEnv, readEnv, type Env, type EnvName } from '../env-contract';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { otlpTargetFromEnv, reportExportFailures, type OtlpTarget } from './otlp-target';
 
 /**
  * The OTLP exporters read their endpoint variables from `process.env` themselves, and print lines of
@@ -30,6 +31,13 @@ function withoutRejected<T>(env: Env, names: readonly EnvName[], build: () => T)
   }
 }
 
+const otlpTargets = new WeakMap<SpanProcessor, OtlpTarget>();
+
+/** Where a span processor made by {@link spanProcessorsFromEnv} sends OTLP, if it does. */
+export function otlpTargetOf(processor: SpanProcessor): OtlpTarget | undefined {
+  return otlpTargets.get(processor);
+}
+
 /**
  * Span processors for `OTEL_TRACES_EXPORTER` (`otlp` by default, `console`, `none`). OTLP goes over
  * HTTP with JSON bodies (@opentelemetry/exporter-trace-otlp-http, which reads the
@@ -39,9 +47,11 @@ export function spanProcessorsFromEnv(env: Env): SpanProcessor[] {
   return readEnv('OTEL_TRACES_EXPORTER', env).map((name) => {
     if (name === 'console') return new SimpleSpanProcessor(new ConsoleSpanExporter());
     readEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env);
-    readEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env);
+    const target = otlpTargetFromEnv(env, 'traces');
     const exporter = withoutRejected(env, TRACES_ENDPOINTS, () => new OTLPTraceExporter());
-    return new BatchSpanProcessor(exporter);
+    const processor = new BatchSpanProcessor(reportExportFailures(exporter, target));
+    otlpTargets.set(processor, target);
+    return processor;
   });
 }
 
@@ -69,9 +79,11 @@ export function metricReadersFromEnv(env: Env): MetricReader[] {
         metricProducers,
       });
     readEnv('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', env);
-    readEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', env);
     return new PeriodicExportingMetricReader({
-      exporter: withoutRejected(env, METRICS_ENDPOINTS, () => new OTLPMetricExporter()),
+      exporter: reportExportFailures(
+        withoutRejected(env, METRICS_ENDPOINTS, () => new OTLPMetricExporter()),
+        otlpTargetFromEnv(env, 'metrics'),
+      ),
       exportIntervalMillis,
       exportTimeoutMillis,
       metricProducers,

@@ -18,9 +18,14 @@ import { processState } from '../core/process-state';
 import { checkEnv, readEnv } from '../env-contract';
 import { midstreamInstrumentations, type MidstreamInstrumentationsOptions } from '../instrumentations';
 import { startCrashJournal, type CrashJournal } from '../processor/crash-journal';
-import { flushOnBeforeExit, observeExitSignals, safeFlush } from '../processor/exit-hooks';
+import { checkedExitTimeout, exitTimeoutFromEnv, flushWithinBound, reportFailure } from '../processor/exit-bound';
+import { exportLiveSync, setSyncSpanSender } from '../processor/exit-export';
+import { flushOnBeforeExit, observeExitSignals, observeProcessEnd, type ExitActions } from '../processor/exit-hooks';
 import { StreamSpanProcessor } from '../processor/stream-span-processor';
-import { metricReadersFromEnv, spanProcessorsFromEnv } from './exporters-from-env';
+import { otlpJsonSyncSender } from '../processor/sync-span-sender';
+import * as sc from '../semconv';
+import { metricReadersFromEnv, otlpTargetOf, spanProcessorsFromEnv } from './exporters-from-env';
+import type { OtlpTarget } from './otlp-target';
 
 /** Options of {@link startMidstream}: midstream's options, per-instrumentation configs, exit behaviour. */
 export interface StartMidstreamOptions extends MidstreamInstrumentationsOptions {
@@ -30,8 +35,14 @@ export interface StartMidstreamOptions extends MidstreamInstrumentationsOptions 
    * @defaultValue true
    */
   installSignalHandlers?: boolean;
-  /** Upper bound for the flush on a signal, milliseconds. @defaultValue 2000 */
-  signalFlushTimeoutMs?: number;
+  /**
+   * The most time midstream adds to the app's exit, milliseconds: the flush when the event loop empties
+   * or on SIGTERM/SIGINT without an app handler, the synchronous export of live streams on
+   * `process.exit()` / a fatal exception, and {@link MidstreamHandle.shutdown}. Whatever the exporters
+   * or the app's own pipeline do, nothing midstream starts keeps the process alive longer.
+   * @defaultValue 1000 (env `MIDSTREAM_EXIT_TIMEOUT_MS`)
+   */
+  exitTimeoutMs?: number;
 }
 
 /** What {@link startMidstream} returns. */
@@ -94,7 +105,10 @@ function delegateOf(provider: TracerProvider): unknown {
  * - If the app already registered a global TracerProvider (or MeterProvider), midstream does not replace
  *   it: the instrumentations report to the app's provider (add a {@link StreamSpanProcessor} there to get
  *   `interrupted` spans exported on shutdown).
- * - Flushes on `beforeExit`; observes SIGTERM/SIGINT without changing how the app exits.
+ * - Never holds the exit: adds at most `exitTimeoutMs` (default 1000) to it, whatever the exporters do.
+ *   Flushes on `beforeExit`; observes SIGTERM/SIGINT without changing how the app exits (live streams
+ *   end `interrupted` only when the process really ends); on `process.exit()` and fatal exceptions,
+ *   exports the live streams' spans synchronously.
  *
  * @example
  * ```ts
@@ -132,13 +146,18 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   }
 
   const resource = defaultResource().merge(detectResources({ detectors: [envDetector] }));
+  const exitTimeoutMs =
+    options.exitTimeoutMs !== undefined ? checkedExitTimeout('exitTimeoutMs', options.exitTimeoutMs) : exitTimeoutFromEnv(env);
 
   let ownTracerProvider: NodeTracerProvider | undefined;
   let ownSpanProcessors: SpanProcessor[] = [];
+  let otlpTraces: OtlpTarget | undefined;
   if (registeredOtelGlobal('trace')) {
     diag.info('midstream: a global TracerProvider is already registered; midstream reports to it and does not replace it');
   } else {
-    const [first, ...rest] = spanProcessorsFromEnv(env);
+    const processors = spanProcessorsFromEnv(env);
+    otlpTraces = processors.map(otlpTargetOf).find((t) => t !== undefined);
+    const [first, ...rest] = processors;
     const spanProcessors =
       first === undefined ? [] : [new StreamSpanProcessor({ delegate: first, flushOnBeforeExit: false }), ...rest];
     ownSpanProcessors = spanProcessors;
@@ -164,17 +183,39 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   const flushAll = async (): Promise<void> => {
     // The global is a ProxyTracerProvider (no forceFlush); flush the provider behind it.
     const tp = (ownTracerProvider ?? delegateOf(tracerProvider)) as { forceFlush?: () => Promise<void> };
-    await Promise.all([tp.forceFlush?.(), ownMeterProvider?.forceFlush()]);
+    // Each branch reports its own failure at once, and the whole settles only when both have: work
+    // still running detached must stay inside runDetached() (see exit-bound.ts).
+    await Promise.allSettled([
+      reportFailure('flushing traces', () => tp.forceFlush?.()),
+      reportFailure('flushing metrics', () => ownMeterProvider?.forceFlush()),
+    ]);
   };
-  // On exit paths, live streams end synchronously (before an app's own signal listener runs).
-  const exitFlush = safeFlush('register.exitFlush', async () => {
-    live.endAll('shutdown');
-    journal.writeNow();
-    await flushAll();
-  });
-  const removeHooks = [flushOnBeforeExit(exitFlush, () => false)];
-  if (options.installSignalHandlers !== false)
-    removeHooks.push(observeExitSignals(exitFlush, options.signalFlushTimeoutMs ?? 2000));
+  // process.exit() and fatal exceptions: the live streams' spans go out synchronously. Only for the
+  // pipeline midstream built: OTLP through a worker thread, console already writes synchronously, none
+  // has nowhere to write. The app's own provider has no synchronous path (exportLiveSync says false).
+  setSyncSpanSender(
+    ownTracerProvider === undefined
+      ? undefined
+      : otlpTraces !== undefined
+        ? otlpJsonSyncSender(otlpTraces.url, () => otlpTraces.headers)
+        : () => true,
+    exitTimeoutMs,
+  );
+  const actions: ExitActions = {
+    endLive: (reason) => {
+      live.endAll('shutdown', reason);
+      // Nothing live any more: the journal holds nothing to recover.
+      journal.writeNow();
+    },
+    flush: flushAll,
+    timeoutMs: exitTimeoutMs,
+    description:
+      otlpTraces !== undefined
+        ? `exporting telemetry to ${new URL(otlpTraces.url).origin} at exit`
+        : 'flushing telemetry at exit',
+  };
+  const removeHooks = [flushOnBeforeExit(actions, () => false), observeProcessEnd((reason) => endAtProcessEnd(reason, journal))];
+  if (options.installSignalHandlers !== false) removeHooks.push(observeExitSignals(actions));
 
   let shutdownOnce: Promise<void> | undefined;
   const handle: MidstreamHandle = {
@@ -183,14 +224,18 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
     shutdown() {
       if (shutdownOnce === undefined) {
         for (const remove of removeHooks.splice(0)) remove();
-        live.endAll('shutdown');
+        live.endAll('shutdown', sc.REASON_SHUTDOWN);
         journal.close();
         // Traces first: ending the streams records their metrics, which the meter shutdown then exports.
-        shutdownOnce = safeFlush('register.shutdown', async () => {
-          if (ownTracerProvider !== undefined) await ownTracerProvider.shutdown();
-          else await flushAll();
-          await ownMeterProvider?.shutdown();
-        })('beforeExit');
+        shutdownOnce = flushWithinBound(
+          'shutting down telemetry',
+          async () => {
+            if (ownTracerProvider !== undefined) await ownTracerProvider.shutdown();
+            else await flushAll();
+            await ownMeterProvider?.shutdown();
+          },
+          exitTimeoutMs,
+        );
       }
       return shutdownOnce;
     },
@@ -201,8 +246,7 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
 
 /**
  * The crash journal, when midstream owns the TracerProvider (it can only export recovered spans
- * through processors it holds). Streams still live at 'exit' (`process.exit()`) stay in the journal
- * with reason `process_exit`; with none live, the file is removed.
+ * through processors it holds). At 'exit', see {@link endAtProcessEnd}.
  */
 function startJournal(resource: Resource, spanProcessors: SpanProcessor[] | undefined): CrashJournal {
   if (spanProcessors === undefined || spanProcessors.length === 0) return startCrashJournal({ enabled: false });
@@ -217,8 +261,19 @@ function startJournal(resource: Resource, spanProcessors: SpanProcessor[] | unde
       meterProvider: metrics.getMeterProvider(),
     },
   });
-  process.on('exit', () => journal.writeNow('process_exit'));
   return journal;
+}
+
+/**
+ * At 'exit' (`process.exit()`, a fatal exception): the journal first records the live streams with
+ * the reason, synchronously; then their spans go out synchronously. Delivered: the journal has
+ * nothing left to recover and is removed. Not delivered (the app's own provider, a collector that
+ * failed or did not answer within the bound): the journal stays, and the next start of the service
+ * exports those streams as `interrupted` with this reason.
+ */
+function endAtProcessEnd(reason: string, journal: CrashJournal): void {
+  journal.writeNow(reason);
+  if (exportLiveSync(reason)) journal.close();
 }
 
 /** Shuts down the pipeline started by {@link startMidstream} (or `midstream-otel/register`), if any. */

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOtlpReceiver } from '../support/otlp-receiver.mjs';
 import { startSseServer } from '../support/sse-server.mjs';
-import { runApp } from './harness.mjs';
+import { runApp, startBrokenCollector } from './harness.mjs';
+
+/** How the app ended, without the harness's timings. */
+const exitOf = ({ code, signal }) => ({ code, signal });
 
 const JOURNAL_APP = fileURLToPath(new URL('./apps/journal-app.cjs', import.meta.url));
 const SDK_APP = fileURLToPath(new URL('./apps/journal-sdk-app.cjs', import.meta.url));
@@ -108,7 +111,7 @@ describe('an app SIGKILLed with two live streams, then started again', () => {
   const recovered = () => receiver.spans.filter((s) => s.attributes['midstream.reason'] === 'process_killed');
 
   it('exports each live stream once as interrupted with reason process_killed', () => {
-    assert.deepEqual(second.result, { code: 0, signal: null }, second.stderr());
+    assert.deepEqual(exitOf(second.result), { code: 0, signal: null }, second.stderr());
     const spans = recovered();
     assert.equal(spans.length, 2, `stderr: ${second.stderr()}`);
     assert.equal(new Set(spans.map((s) => s.spanId)).size, 2);
@@ -221,7 +224,7 @@ describe('crash journal recovery at start', () => {
     for (let i = 0; i < N; i++) leaveJournal(dir, `${deadJournal(i).instanceId}.json`, deadJournal(i));
     const apps = [0, 1, 2].map(() => runApp(t, SECOND_START, env(receiver, dir)));
     const results = await Promise.all(apps.map((a) => a.exited));
-    for (const [i, r] of results.entries()) assert.deepEqual(r, { code: 0, signal: null }, apps[i].stderr());
+    for (const [i, r] of results.entries()) assert.deepEqual(exitOf(r), { code: 0, signal: null }, apps[i].stderr());
     const spans = receiver.spans.filter((s) => s.attributes['midstream.reason'] === 'process_killed');
     assert.equal(spans.length, N, 'every stream exported, none twice');
     assert.equal(new Set(spans.map((s) => s.spanId)).size, N);
@@ -238,7 +241,7 @@ describe('crash journal recovery at start', () => {
     leaveJournal(dir, '00000000000000f2.json', deadJournal(2, { service: 'another-service' }));
     leaveJournal(dir, '00000000000000a1.json', deadJournal(3, { heartbeatAt: Date.now() - 30 * 3600_000 }), 30 * 3600_000);
     const app = runApp(t, SECOND_START, env(receiver, dir));
-    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.deepEqual(exitOf(await app.exited), { code: 0, signal: null });
     const lines = app.stderr().trim().split('\n');
     assert.equal(lines.length, 4, app.stderr());
     assert.ok(lines.some((l) => /00000000000000c1\.json is corrupt \(not valid JSON\); skipped and removed/.test(l)));
@@ -259,7 +262,7 @@ describe('crash journal recovery at start', () => {
     // Late 2.3 s after it was written (3 x 100 ms + 2 s); the app runs longer than that whatever its start-up time.
     const script = `setTimeout(() => console.log('still-running'), 3500);`;
     const app = runApp(t, [...REGISTER, '-e', script], env(receiver, dir));
-    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.deepEqual(exitOf(await app.exited), { code: 0, signal: null });
     const spans = receiver.spans.filter((s) => s.attributes['midstream.reason'] === 'process_killed');
     assert.equal(spans.length, 1, app.stderr());
     assert.deepEqual(journals(dir), []);
@@ -276,7 +279,7 @@ describe('the journal of a process that ends', () => {
     const app = runApp(t, [...REGISTER, JOURNAL_APP], env(receiver, dir, { SSE_URL: server.url('/events'), STREAMS: '1' }));
     await app.waitForLine(/^events 0 2$/);
     await waitForJournal(dir, (j) => j.streams.length === 1);
-    assert.deepEqual(await app.exited, { code: 0, signal: null });
+    assert.deepEqual(exitOf(await app.exited), { code: 0, signal: null });
     assert.match(app.stdout(), /^done 0$/m);
     assert.deepEqual(journals(dir), []);
   });
@@ -291,12 +294,12 @@ describe('the journal of a process that ends', () => {
     await app.waitForLine(/^events 0 3$/);
     await waitForJournal(dir, (j) => j.streams.length === 1 && j.streams[0].progress.chunks === 3);
     app.child.kill('SIGTERM');
-    assert.deepEqual(await app.exited, { code: null, signal: 'SIGTERM' });
+    assert.deepEqual(exitOf(await app.exited), { code: null, signal: 'SIGTERM' });
     assert.equal(receiver.spans.filter((s) => s.attributes['midstream.outcome'] === 'interrupted').length, 1);
     assert.deepEqual(journals(dir), [], 'a later start must not export the stream a second time');
   });
 
-  it('keeps streams live at process.exit() with reason process_exit, which the next start reports', async (t) => {
+  it('exports the streams live at process.exit() at once (reason process_exit) and leaves no journal behind', async (t) => {
     const receiver = await startOtlpReceiver();
     t.after(() => receiver.close());
     const server = await startSseServer({ events: EVENTS, fault: 'hold-after:3' });
@@ -304,11 +307,30 @@ describe('the journal of a process that ends', () => {
     const dir = journalDir(t);
     const script = `require(${JSON.stringify(JOURNAL_APP)}); setTimeout(() => process.exit(3), 600);`;
     const app = runApp(t, [...REGISTER, '-e', script], env(receiver, dir, { SSE_URL: server.url('/events'), STREAMS: '1' }));
-    assert.deepEqual(await app.exited, { code: 3, signal: null }, 'the exit code is the app’s');
+    assert.deepEqual(exitOf(await app.exited), { code: 3, signal: null }, 'the exit code is the app’s');
+    const spans = receiver.spans.filter((s) => s.attributes['midstream.outcome'] === 'interrupted');
+    assert.equal(spans.length, 1, app.stderr());
+    assert.equal(spans[0].attributes['midstream.reason'], 'process_exit');
+    assert.deepEqual(journals(dir), [], 'delivered at exit: a later start must not export it a second time');
+  });
+
+  it('keeps the streams live at process.exit() in the journal when the collector is down, and the next start reports them as process_exit', async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const server = await startSseServer({ events: EVENTS, fault: 'hold-after:3' });
+    t.after(() => server.close());
+    const down = await startBrokenCollector(t, 'closed');
+    const dir = journalDir(t);
+    const script = `require(${JSON.stringify(JOURNAL_APP)}); setTimeout(() => process.exit(3), 600);`;
+    const firstEnv = env(receiver, dir, { SSE_URL: server.url('/events'), STREAMS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: down });
+    delete firstEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+    delete firstEnv.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT;
+    const app = runApp(t, [...REGISTER, '-e', script], firstEnv);
+    assert.deepEqual(exitOf(await app.exited), { code: 3, signal: null }, 'the exit code is the app’s');
     const { journal } = await waitForJournal(dir, () => true, 0);
     assert.equal(journal.reason, 'process_exit');
     const second = runApp(t, SECOND_START, env(receiver, dir));
-    assert.deepEqual(await second.exited, { code: 0, signal: null });
+    assert.deepEqual(exitOf(await second.exited), { code: 0, signal: null });
     const span = receiver.spans.find((s) => s.spanId === journal.streams[0].spanId && s.attributes['midstream.reason'] !== undefined);
     assert.equal(span?.attributes['midstream.reason'], 'process_exit', second.stderr());
     assert.equal(span.attributes['midstream.outcome'], 'interrupted');
@@ -328,7 +350,7 @@ describe('StreamSpanProcessor({ crashJournal: true }) in an app with its own Nod
     app.child.kill('SIGKILL');
     await app.exited;
     const second = runApp(t, [SDK_APP], env(receiver, dir));
-    assert.deepEqual(await second.exited, { code: 0, signal: null }, second.stderr());
+    assert.deepEqual(exitOf(await second.exited), { code: 0, signal: null }, second.stderr());
     assert.match(second.stdout(), /^shut down$/m);
     const spans = receiver.spans.filter((s) => s.attributes['midstream.reason'] === 'process_killed');
     assert.equal(spans.length, 1, second.stderr());

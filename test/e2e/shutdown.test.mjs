@@ -1,6 +1,6 @@
 // `node --require midstream-otel/register app.cjs` against a real OTLP receiver: what reaches the backend
-// when the app ends normally, and when it gets SIGTERM while a stream is live (with and without the
-// app's own SIGTERM handler).
+// when the app ends normally, and when it gets SIGTERM while a stream is live (with no handler of the
+// app's, with one that exits, with one that carries on).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOtlpReceiver } from '../support/otlp-receiver.mjs';
@@ -50,6 +50,7 @@ describe('--require midstream-otel/register (CommonJS app)', () => {
     assert.ok(span.attributes['midstream.bytes'] > 0);
     assert.equal(span.status.code, 2, 'status ERROR');
     assert.equal(span.attributes['error.type'], 'stream_interrupted');
+    assert.equal(span.attributes['midstream.reason'], 'sigterm');
   });
 
   it('on SIGTERM leaves the exit to the app when the app has its own handler', async (t) => {
@@ -64,22 +65,25 @@ describe('--require midstream-otel/register (CommonJS app)', () => {
     assert.ok(span, `no span received; stderr: ${app.stderr()}`);
     assert.equal(span.attributes['midstream.outcome'], 'interrupted');
     assert.equal(span.attributes['midstream.chunk.count'], 3);
+    // The signal did not end the stream; the app's process.exit() did.
+    assert.equal(span.attributes['midstream.reason'], 'process_exit');
   });
 
-  it('keeps running after SIGTERM when the app handler decides not to exit', async (t) => {
-    const { receiver, url } = await setUp(t, 'hold-after:3');
-    const appHandler = `process.on('SIGTERM', () => { console.log('ignored'); setTimeout(() => console.log('still-alive'), 500); });`;
-    const app = runApp(t, ['--require', 'midstream-otel/register', '-e', `${appHandler} require(${JSON.stringify(APP_CJS)});`], {
-      SSE_URL: url,
-      ...receiver.env,
-    });
+  it('leaves the streams live when the app handles SIGTERM and carries on: they end with their true outcome', async (t) => {
+    // Three events, a pause during which SIGTERM arrives, then the fourth and the end of the stream.
+    const { receiver, url } = await setUp(t, 'stall:1500@3');
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], { SSE_URL: url, OWN_SIGTERM: 'ignore', ...receiver.env });
     await app.waitForLine(/^events 3$/);
     app.child.kill('SIGTERM');
-    await receiver.waitForSpan(isStream(url));
-    // Rejects if the process exits first.
-    await app.waitForLine(/^still-alive$/);
-    assert.equal(app.child.exitCode, null);
-    assert.equal(app.child.signalCode, null);
+    await app.waitForLine(/^app-sigterm$/);
+    const { code, signal } = await app.exited;
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'the app ran to its end');
+    assert.match(app.stdout(), /^done$/m);
+    const span = receiver.spans.find(isStream(url));
+    assert.ok(span, `no span received; stderr: ${app.stderr()}`);
+    assert.equal(span.attributes['midstream.outcome'], 'completed');
+    assert.equal(span.attributes['midstream.chunk.count'], 4);
+    assert.equal(span.attributes['midstream.reason'], undefined);
   });
 });
 
@@ -97,6 +101,8 @@ describe('startMidstream() called by the app after its own SIGTERM handler', () 
     const { code, signal } = await app.exited;
     assert.match(app.stdout(), /^app-sigterm$/m);
     assert.deepEqual({ code, signal }, { code: 9, signal: null });
-    assert.equal(receiver.spans.find(isStream(url))?.attributes['midstream.outcome'], 'interrupted');
+    const span = receiver.spans.find(isStream(url));
+    assert.equal(span?.attributes['midstream.outcome'], 'interrupted');
+    assert.equal(span?.attributes['midstream.reason'], 'process_exit');
   });
 });
