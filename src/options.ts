@@ -102,7 +102,7 @@ export function resolveOptions(input: MidstreamOptions | undefined, base: Resolv
 }
 
 /** Reads `MIDSTREAM_*` variables. Malformed values get one diagnostic each and the default. */
-export function readOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+export function readOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ResolvedOptions {
   return Object.freeze({
     stallThresholdMs: nonNegativeNumber(
       'MIDSTREAM_STALL_THRESHOLD_MS',
