@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { checkValue, readEnv, type Env, type EnvName, type EnvValue } from './env-contract';
 
 function show(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? typeof value);
@@ -10,13 +11,14 @@ export type InstrumentationName = 'fetch' | 'http-client' | 'http-server' | (str
 /** midstream's own options. Every field is optional; defaults are documented per field. */
 export interface MidstreamOptions {
   /**
-   * A gap between two chunks longer than this is a stall (span event + counter). Milliseconds.
+   * A gap between two chunks longer than this is a stall (span event + counter). Milliseconds,
+   * 0..86400000 (clamped); 0 turns stall detection off.
    * @defaultValue 5000 (env `MIDSTREAM_STALL_THRESHOLD_MS`)
    */
   stallThresholdMs?: number;
   /**
    * Opt-in idle timeout: a live stream with no chunk for this long ends with outcome `timed_out`
-   * (the app's stream itself is not touched). 0 disables it. Milliseconds.
+   * (the app's stream itself is not touched). 0 disables it. Milliseconds, 0..86400000 (clamped).
    * @defaultValue 0 (env `MIDSTREAM_IDLE_TIMEOUT_MS`)
    */
   idleTimeoutMs?: number;
@@ -27,12 +29,14 @@ export interface MidstreamOptions {
    */
   captureContent?: boolean;
   /**
-   * Cap for captured content, in bytes (UTF-16 code units).
+   * Cap for captured content, in UTF-8 bytes: the longest prefix of the text that fits is kept, cut
+   * between code points (never half a character). 0..1048576 (clamped).
    * @defaultValue 4096 (env `MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES`)
    */
   captureContentMaxBytes?: number;
   /**
-   * Which instrumentations to enable; undefined means all.
+   * Which instrumentations to enable; undefined means all. Unknown names are reported in one line and
+   * left out; a list with no known name means all; an empty list enables none.
    * @defaultValue all (env `MIDSTREAM_INSTRUMENTATIONS=fetch,http-client,http-server,...`;
    * `MIDSTREAM_DISABLED_INSTRUMENTATIONS` removes from the set)
    */
@@ -50,74 +54,71 @@ export interface ResolvedOptions {
   readonly disabledInstrumentations: readonly InstrumentationName[];
 }
 
-export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
-  stallThresholdMs: 5000,
-  idleTimeoutMs: 0,
-  captureContent: false,
-  captureContentMaxBytes: 4096,
-  instrumentations: undefined,
-  disabledInstrumentations: [],
-});
+/** The defaults of the environment contract (src/env-contract.ts), as options. */
+export const DEFAULT_OPTIONS: ResolvedOptions = readOptionsFromEnv({});
 
-function nonNegativeNumber(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return n;
-  diag.warn(`midstream: ${name}=${show(value)} is not a non-negative number; using the default ${fallback}`);
-  return fallback;
-}
-
-function booleanValue(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  const v = show(value).trim().toLowerCase();
-  if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
-  if (v === 'false' || v === '0' || v === 'no' || v === 'off' || v === '') return false;
-  diag.warn(`midstream: ${name}=${show(value)} is not a boolean (true/false); using the default ${fallback}`);
-  return fallback;
-}
-
-function nameList(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) return value.map(String);
-  return show(value)
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+/** A value given in code, as the contract's parsers read it. */
+function asText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(',');
+  return undefined;
 }
 
 /**
- * Validates options; a bad value gets one clear diagnostic and falls back to its default.
+ * An option given in code, checked against the row of the environment contract it mirrors: a bad
+ * value gets one diagnostic line and `fallback` (the environment's value, else the default); an
+ * out-of-range number is clamped.
+ */
+function codeOption<N extends EnvName>(label: string, row: N, value: unknown, fallback: EnvValue<N>): EnvValue<N> {
+  if (value === undefined) return fallback;
+  const raw = asText(value);
+  const checked =
+    raw === undefined || raw.trim() === ''
+      ? { value: fallback, problem: 'is not a valid value', instead: 'the default' }
+      : checkValue(row, raw, fallback);
+  if (checked.problem !== undefined) {
+    diag.warn(`midstream: option ${label}=${show(value)} ${checked.problem}; using ${checked.instead ?? show(checked.value)}`);
+  }
+  return checked.value;
+}
+
+function instrumentationList(value: unknown, base: ResolvedOptions): readonly InstrumentationName[] | undefined {
+  // An explicitly empty list in code builds no instrumentation; a list of unknown names falls back.
+  if (Array.isArray(value) && value.length === 0) return [];
+  return codeOption('instrumentations', 'MIDSTREAM_INSTRUMENTATIONS', value, base.instrumentations);
+}
+
+/**
+ * Validates options given in code over `base` (the environment's values): a bad value gets one
+ * diagnostic line and the base value; an out-of-range number is clamped (ranges: README's table).
  */
 export function resolveOptions(input: MidstreamOptions | undefined, base: ResolvedOptions = DEFAULT_OPTIONS): ResolvedOptions {
   const o = input ?? {};
   return Object.freeze({
-    stallThresholdMs: nonNegativeNumber('stallThresholdMs', o.stallThresholdMs, base.stallThresholdMs),
-    idleTimeoutMs: nonNegativeNumber('idleTimeoutMs', o.idleTimeoutMs, base.idleTimeoutMs),
-    captureContent: booleanValue('captureContent', o.captureContent, base.captureContent),
-    captureContentMaxBytes: nonNegativeNumber('captureContentMaxBytes', o.captureContentMaxBytes, base.captureContentMaxBytes),
-    instrumentations: o.instrumentations !== undefined ? nameList(o.instrumentations) : base.instrumentations,
+    stallThresholdMs: codeOption('stallThresholdMs', 'MIDSTREAM_STALL_THRESHOLD_MS', o.stallThresholdMs, base.stallThresholdMs),
+    idleTimeoutMs: codeOption('idleTimeoutMs', 'MIDSTREAM_IDLE_TIMEOUT_MS', o.idleTimeoutMs, base.idleTimeoutMs),
+    captureContent: codeOption('captureContent', 'MIDSTREAM_CAPTURE_CONTENT', o.captureContent, base.captureContent),
+    captureContentMaxBytes: codeOption(
+      'captureContentMaxBytes',
+      'MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES',
+      o.captureContentMaxBytes,
+      base.captureContentMaxBytes,
+    ),
+    instrumentations: instrumentationList(o.instrumentations, base),
     disabledInstrumentations: base.disabledInstrumentations,
   });
 }
 
-/** Reads `MIDSTREAM_*` variables. Malformed values get one diagnostic each and the default. */
-export function readOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ResolvedOptions {
+/** Reads the `MIDSTREAM_*` variables (src/env-contract.ts): a bad value gets one diagnostic line and the default. */
+export function readOptionsFromEnv(env: Env = process.env): ResolvedOptions {
   return Object.freeze({
-    stallThresholdMs: nonNegativeNumber(
-      'MIDSTREAM_STALL_THRESHOLD_MS',
-      env.MIDSTREAM_STALL_THRESHOLD_MS,
-      DEFAULT_OPTIONS.stallThresholdMs,
-    ),
-    idleTimeoutMs: nonNegativeNumber('MIDSTREAM_IDLE_TIMEOUT_MS', env.MIDSTREAM_IDLE_TIMEOUT_MS, DEFAULT_OPTIONS.idleTimeoutMs),
-    captureContent: booleanValue('MIDSTREAM_CAPTURE_CONTENT', env.MIDSTREAM_CAPTURE_CONTENT, DEFAULT_OPTIONS.captureContent),
-    captureContentMaxBytes: nonNegativeNumber(
-      'MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES',
-      env.MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES,
-      DEFAULT_OPTIONS.captureContentMaxBytes,
-    ),
-    instrumentations: nameList(env.MIDSTREAM_INSTRUMENTATIONS),
-    disabledInstrumentations: nameList(env.MIDSTREAM_DISABLED_INSTRUMENTATIONS) ?? [],
+    stallThresholdMs: readEnv('MIDSTREAM_STALL_THRESHOLD_MS', env),
+    idleTimeoutMs: readEnv('MIDSTREAM_IDLE_TIMEOUT_MS', env),
+    captureContent: readEnv('MIDSTREAM_CAPTURE_CONTENT', env),
+    captureContentMaxBytes: readEnv('MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES', env),
+    instrumentations: readEnv('MIDSTREAM_INSTRUMENTATIONS', env),
+    disabledInstrumentations: readEnv('MIDSTREAM_DISABLED_INSTRUMENTATIONS', env),
   });
 }
 

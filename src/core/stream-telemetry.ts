@@ -159,9 +159,9 @@ export class StreamTelemetry {
         a[sc.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = f.finishReasons;
       if (f.inputTokens !== undefined) a[sc.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = f.inputTokens;
       if (f.outputTokens !== undefined) a[sc.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = f.outputTokens;
-      if (t.capturedOutput !== undefined) {
-        a[sc.ATTR_MIDSTREAM_CONTENT_OUTPUT] = t.capturedOutput;
-        a[sc.ATTR_MIDSTREAM_CONTENT_TRUNCATED] = t.capturedTruncated;
+      if (t.capture !== undefined) {
+        a[sc.ATTR_MIDSTREAM_CONTENT_OUTPUT] = t.capture.text;
+        a[sc.ATTR_MIDSTREAM_CONTENT_TRUNCATED] = t.capture.truncated;
       }
     }
     if (errorType !== undefined) a[sc.ATTR_ERROR_TYPE] = errorType;

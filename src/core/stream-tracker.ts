@@ -1,5 +1,6 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { StreamFacts } from '../protocols/terminal-rules';
+import { CapturedText } from './captured-text';
 import { now } from './clock';
 import { GapHistogram } from './gap-histogram';
 import { guarded } from './guard';
@@ -79,9 +80,8 @@ export class StreamTracker implements LiveStream {
   errorSeen = false;
   stalling = false;
   outcome: Outcome | undefined;
-  /** Text captured when content capture is on (bounded by the configured cap). */
-  capturedOutput: string | undefined;
-  capturedTruncated = false;
+  /** Text kept when content capture is on (at most the configured cap of UTF-8 bytes); created by the first text. */
+  capture: CapturedText | undefined;
   /** Reason for a truncation or disconnect, for the span event (`midstream.reason`). */
   reason: string | undefined;
 
@@ -180,15 +180,8 @@ export class StreamTracker implements LiveStream {
   /** Generated text received (LLM streams): counted always, kept only when content capture is on. */
   addOutputText(text: string): void {
     this.outputChars += text.length;
-    if (this.captureCap === 0 || this.capturedTruncated) return;
-    const kept = this.capturedOutput ?? '';
-    const room = this.captureCap - kept.length;
-    if (text.length <= room) {
-      this.capturedOutput = kept + text;
-    } else {
-      this.capturedOutput = kept + text.slice(0, Math.max(0, room));
-      this.capturedTruncated = true;
-    }
+    if (this.captureCap === 0) return;
+    (this.capture ??= new CapturedText(this.captureCap)).add(text);
   }
 
   /** Ends the stream, deciding the outcome from how it ended and what was seen. Idempotent. */

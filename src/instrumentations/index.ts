@@ -1,4 +1,3 @@
-import { diag } from '@opentelemetry/api';
 import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { guarded } from '../core/guard';
 import { processState } from '../core/process-state';
@@ -62,9 +61,6 @@ const ENTRIES: readonly Entry[] = [
   { name: 'ai-sdk', create: (o) => new AiSdkInstrumentation(o.aiSdk) },
 ];
 
-/** Names accepted in {@link MidstreamOptions.instrumentations} and `MIDSTREAM_INSTRUMENTATIONS`. */
-export const INSTRUMENTATION_NAMES: readonly InstrumentationName[] = ENTRIES.map((e) => e.name);
-
 /**
  * midstream's instrumentations, ready for `registerInstrumentations` or a NodeSDK. Applies `options`
  * over the `MIDSTREAM_*` environment variables and stores the result as the process-wide options (stall
@@ -82,11 +78,6 @@ export const INSTRUMENTATION_NAMES: readonly InstrumentationName[] = ENTRIES.map
 export function midstreamInstrumentations(options: MidstreamInstrumentationsOptions = {}): Instrumentation[] {
   const resolved = resolveOptions(options, readOptionsFromEnv());
   processState().options = resolved;
-  for (const name of [...(resolved.instrumentations ?? []), ...resolved.disabledInstrumentations]) {
-    if (!INSTRUMENTATION_NAMES.includes(name)) {
-      diag.warn(`midstream: unknown instrumentation name "${name}" ignored; known: ${INSTRUMENTATION_NAMES.join(', ')}`);
-    }
-  }
   const out: Instrumentation[] = [];
   for (const entry of ENTRIES) {
     if (!isInstrumentationEnabled(resolved, entry.name)) continue;

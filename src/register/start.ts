@@ -13,6 +13,7 @@ import { defaultResource, detectResources, envDetector } from '@opentelemetry/re
 import { MeterProvider as SdkMeterProvider } from '@opentelemetry/sdk-metrics';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { processState } from '../core/process-state';
+import { checkEnv, readEnv } from '../env-contract';
 import { midstreamInstrumentations, type MidstreamInstrumentationsOptions } from '../instrumentations';
 import { flushOnBeforeExit, observeExitSignals, safeFlush } from '../processor/exit-hooks';
 import { StreamSpanProcessor } from '../processor/stream-span-processor';
@@ -56,15 +57,17 @@ function registeredOtelGlobal(type: 'trace' | 'metrics' | 'diag'): boolean {
 /**
  * `OTEL_LOG_LEVEL` sets the diag logger. Without it (and without a logger set by the app), midstream
  * installs a console logger at WARN: a configuration mistake (`MIDSTREAM_STALL_THRESHOLD_MS=abc`) or an
- * unreachable collector should be visible by default. `OTEL_LOG_LEVEL=none` silences everything.
+ * unreachable collector should be visible by default. `OTEL_LOG_LEVEL=none` silences everything; a
+ * level that is not one is reported (once the logger exists) and WARN applies.
  */
 function setUpDiag(env: NodeJS.ProcessEnv): void {
-  const value = env.OTEL_LOG_LEVEL?.trim();
-  if (value !== undefined && value !== '') {
+  const { value, raw } = checkEnv('OTEL_LOG_LEVEL', env);
+  if (raw !== undefined) {
     diag.setLogger(new DiagConsoleLogger(), {
-      logLevel: diagLogLevelFromString(value) ?? DiagLogLevel.INFO,
+      logLevel: diagLogLevelFromString(value) ?? DiagLogLevel.WARN,
       suppressOverrideMessage: true,
     });
+    readEnv('OTEL_LOG_LEVEL', env);
   } else if (!registeredOtelGlobal('diag')) {
     diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   }
@@ -73,10 +76,6 @@ function setUpDiag(env: NodeJS.ProcessEnv): void {
 function delegateOf(provider: TracerProvider): unknown {
   const proxy = provider as { getDelegate?: () => TracerProvider };
   return typeof proxy.getDelegate === 'function' ? proxy.getDelegate() : provider;
-}
-
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && value.trim().toLowerCase() === 'true';
 }
 
 /**
@@ -118,7 +117,7 @@ export function startMidstream(options: StartMidstreamOptions = {}): MidstreamHa
   }
   state.started = true;
   setUpDiag(env);
-  if (isTrue(env.OTEL_SDK_DISABLED)) {
+  if (readEnv('OTEL_SDK_DISABLED', env)) {
     diag.info('midstream: OTEL_SDK_DISABLED=true; midstream does not start');
     const handle: MidstreamHandle = {
       shutdown: () => Promise.resolve(),

@@ -109,6 +109,137 @@ describe('configuration of midstream-otel/register', () => {
   });
 });
 
+// The configuration contract end to end (the parsers' own table: test/unit/env-contract.test.mjs): each
+// row is an app under --require with bad values, which must print exactly the listed lines on stderr (one
+// per variable) and keep working with the documented fallback.
+const CONTRACT_ROWS = [
+  {
+    env: { MIDSTREAM_INSTRUMENTATIONS: 'bogus' },
+    lines: [/^midstream: MIDSTREAM_INSTRUMENTATIONS=bogus has an unknown instrumentation bogus \(valid: fetch, .*\); using the default \(all\)$/],
+    then: 'the fetch stream is still instrumented',
+  },
+  {
+    env: { MIDSTREAM_INSTRUMENTATIONS: ',,,' },
+    lines: [/^midstream: MIDSTREAM_INSTRUMENTATIONS=,,, names nothing .*; using the default \(all\)$/],
+    then: 'the fetch stream is still instrumented',
+  },
+  {
+    env: { MIDSTREAM_INSTRUMENTATIONS: '' },
+    lines: [],
+    then: 'the fetch stream is still instrumented',
+  },
+  {
+    env: { OTEL_TRACES_EXPORTER: 'zipkin' },
+    lines: [/^midstream: OTEL_TRACES_EXPORTER=zipkin has an unknown exporter zipkin \(valid: otlp, console, none\); using the default otlp$/],
+    then: 'traces are exported over OTLP',
+  },
+  {
+    env: (receiver) => ({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'localhost:4318', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '::bad' }),
+    lines: [
+      /^midstream: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=localhost:4318 is not an http\(s\) URL \(http:\/\/host:port\); using the default http:\/\/127\.0\.0\.1:\d+\/v1\/traces$/,
+      /^midstream: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=::bad is not an http\(s\) URL .*; using the default http:\/\/127\.0\.0\.1:\d+\/v1\/metrics$/,
+    ],
+    then: 'both signals go to the base endpoint',
+  },
+  {
+    env: { OTEL_LOG_LEVEL: 'garbage', MIDSTREAM_STALL_THRESHOLD_MS: 'abc' },
+    lines: [
+      /^midstream: OTEL_LOG_LEVEL=garbage is not one of none, error, warn, info, debug, verbose, all; using the default warn$/,
+      /^midstream: MIDSTREAM_STALL_THRESHOLD_MS=abc is not an integer \(0\.\.86400000\); using the default 5000$/,
+    ],
+    options: { stallThresholdMs: 5000 },
+    then: 'the diagnostics print at WARN and the default threshold applies',
+  },
+  {
+    env: { OTEL_SDK_DISABLED: 'maybe' },
+    lines: [/^midstream: OTEL_SDK_DISABLED=maybe is not true or false; using the default false$/],
+    then: 'midstream runs',
+  },
+  {
+    env: { MIDSTREAM_IDLE_TIMEOUT_MS: '99999999999999999999', MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES: '-1', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    lines: [
+      /^midstream: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not available in midstream-otel\/register .*; using the default http\/json$/,
+      /^midstream: MIDSTREAM_IDLE_TIMEOUT_MS=99999999999999999999 is above the maximum 86400000; using 86400000$/,
+      /^midstream: MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES=-1 is below the minimum 0; using 0$/,
+    ],
+    options: { idleTimeoutMs: 86_400_000, captureContentMaxBytes: 0 },
+    then: 'the clamped values apply',
+  },
+];
+
+describe('the configuration contract under --require midstream-otel/register', () => {
+  for (const row of CONTRACT_ROWS) {
+    const vars = typeof row.env === 'function' ? row.env({}) : row.env;
+    const shown = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    it(`${shown}: ${row.lines.length} line(s) on stderr, and ${row.then}`, async (t) => {
+      const { receiver, url } = await setUp(t);
+      const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
+        SSE_URL: url,
+        PRINT_OPTIONS: '1',
+        ...receiver.env,
+        ...vars,
+      });
+      const { code } = await app.exited;
+      assert.equal(code, 0, app.stderr());
+      assert.match(app.stdout(), /^done$/m, 'the app ran as without midstream');
+      const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
+      assert.equal(lines.length, row.lines.length, app.stderr());
+      row.lines.forEach((re, i) => assert.match(lines[i], re));
+      const spans = streamsOf(receiver, url);
+      assert.equal(spans.length, 1, 'the stream span reached the receiver');
+      assert.equal(spans[0].attributes['midstream.outcome'], 'completed');
+      assert.ok(receiver.metrics.some((m) => m.name === 'midstream.stream.outcomes'), 'metrics reached the receiver');
+      if (row.options !== undefined) {
+        const options = JSON.parse(/^options (.*)$/m.exec(app.stdout())[1]);
+        for (const [k, v] of Object.entries(row.options)) assert.equal(options[k], v, k);
+      }
+    });
+  }
+
+  it('serves no Prometheus endpoint on a host it cannot listen on, said in one line, and the app runs on', async (t) => {
+    const { receiver, url } = await setUp(t);
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
+      SSE_URL: url,
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      // TEST-NET-1 (RFC 5737): never an address of this machine.
+      OTEL_EXPORTER_PROMETHEUS_HOST: '192.0.2.1',
+      ...receiver.env,
+    });
+    const { code } = await app.exited;
+    assert.equal(code, 0, app.stderr());
+    assert.match(app.stdout(), /^done$/m);
+    const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines.length, 1, app.stderr());
+    assert.match(lines[0], /^midstream: OTEL_EXPORTER_PROMETHEUS_PORT=9464 \(host 192\.0\.2\.1\) cannot be served \(EADDRNOTAVAIL\); Prometheus metrics are not served$/);
+    assert.equal(streamsOf(receiver, url)[0]?.attributes['midstream.outcome'], 'completed', 'traces still work');
+  });
+
+  it('serves Prometheus metrics on an ephemeral port when OTEL_EXPORTER_PROMETHEUS_PORT is busy, said in one line', async (t) => {
+    const { receiver, url } = await setUp(t, 'hold-after:2');
+    const busy = net.createServer();
+    await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    t.after(() => busy.close());
+    const port = busy.address().port;
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
+      SSE_URL: url,
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      ...receiver.env,
+    });
+    await app.waitForLine(/^events 2$/);
+    const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines.length, 1, app.stderr());
+    const re = new RegExp(`^midstream: OTEL_EXPORTER_PROMETHEUS_PORT=${port} \\(host 127\\.0\\.0\\.1\\) is not available \\(EADDRINUSE\\); serving Prometheus metrics on port (\\d+) instead$`);
+    const actual = Number(re.exec(lines[0])?.[1]);
+    assert.ok(actual > 0 && actual !== port, lines[0]);
+    const text = await (await fetch(`http://127.0.0.1:${actual}/metrics`)).text();
+    assert.match(text, /^midstream_stream_active\{[^}]*\} 1$/m);
+    app.child.kill('SIGTERM');
+    assert.equal((await app.exited).signal, 'SIGTERM');
+  });
+});
+
 describe('startMidstream() in an app that registered its own TracerProvider', () => {
   it('reports to the app provider instead of replacing it', async (t) => {
     const { receiver, url } = await setUp(t);

@@ -41,3 +41,21 @@ test('a wrong option type in code is reported and replaced by the default', (t) 
   assert.equal(o.stallThresholdMs, DEFAULT_OPTIONS.stallThresholdMs);
   assert.equal(lines.length, 1);
 });
+
+test('options in code are checked against the same ranges as the environment, and clamped', (t) => {
+  const lines = captureDiag(t);
+  const o = resolveOptions({ stallThresholdMs: 1e20, captureContentMaxBytes: -3, idleTimeoutMs: 2000 });
+  assert.equal(o.stallThresholdMs, 86_400_000);
+  assert.equal(o.captureContentMaxBytes, 0);
+  assert.equal(o.idleTimeoutMs, 2000);
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0], /^midstream: option stallThresholdMs=100000000000000000000 is above the maximum 86400000; using 86400000$/);
+});
+
+test('a code option falls back to the environment value, not the built-in default', (t) => {
+  const lines = captureDiag(t);
+  const base = readOptionsFromEnv({ MIDSTREAM_STALL_THRESHOLD_MS: '250' });
+  const o = resolveOptions({ stallThresholdMs: 'soon' }, base);
+  assert.equal(o.stallThresholdMs, 250);
+  assert.match(lines[0], /option stallThresholdMs=soon is not an integer .*; using the default 250$/);
+});

@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { midstreamInstrumentations } from 'midstream-otel';
+import { INSTRUMENTATION_NAMES } from '../../../dist/instrumentation-names.js';
 
 const names = (list) => list.map((i) => i.instrumentationName.replace('midstream-otel/', ''));
 
@@ -42,6 +43,7 @@ it('builds every instrumentation by default', () => {
     'cohere',
     'ai-sdk',
   ]);
+  assert.deepEqual(names(list), [...INSTRUMENTATION_NAMES], 'the names the configuration accepts');
 });
 
 it('builds only the instrumentations named in options, ahead of MIDSTREAM_INSTRUMENTATIONS', (t) => {
@@ -66,4 +68,32 @@ it('reports an unknown instrumentation name once and builds the known ones', (t)
   disableAll(list);
   assert.deepEqual(names(list), ['fetch']);
   assert.equal(messages.filter((m) => m.includes('"fecth"')).length, 1);
+});
+
+function captureWarnings(t) {
+  const messages = [];
+  diag.setLogger({ warn: (m) => messages.push(m), error() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+  t.after(() => diag.disable());
+  return messages;
+}
+
+it('builds every instrumentation when MIDSTREAM_INSTRUMENTATIONS names none it knows, with one line', (t) => {
+  const messages = captureWarnings(t);
+  withEnv(t, { MIDSTREAM_INSTRUMENTATIONS: 'bogus' });
+  const list = midstreamInstrumentations();
+  disableAll(list);
+  assert.deepEqual(names(list), [...INSTRUMENTATION_NAMES]);
+  assert.equal(messages.length, 1, messages.join('\n'));
+  assert.match(messages[0], /MIDSTREAM_INSTRUMENTATIONS=bogus .*\(valid: fetch, .*\); using the default \(all\)/);
+});
+
+it('builds every instrumentation when the list in code names none it knows, and none for an empty list', (t) => {
+  const messages = captureWarnings(t);
+  const all = midstreamInstrumentations({ instrumentations: ['bogus'] });
+  disableAll(all);
+  assert.equal(all.length, INSTRUMENTATION_NAMES.length);
+  assert.equal(messages.length, 1, messages.join('\n'));
+  const none = midstreamInstrumentations({ instrumentations: [] });
+  assert.deepEqual(none, []);
+  assert.equal(messages.length, 1, 'an empty list is a choice, not a mistake');
 });
