@@ -1,5 +1,6 @@
 // `npm run bench`: what midstream costs, measured against an uninstrumented run of the same workload.
-// A benchmark, not a test: prints a table and writes docs/benchmarks.md. Method:
+// A benchmark, not a test: prints progress on stderr and the table on stdout, and writes the table to
+// .bench-out/benchmarks.md (untracked); `npm run bench -- --update-docs` writes docs/benchmarks.md. Method:
 //  1. fetch CPU: a local server (child process, so its CPU is not counted) sends one OpenAI chat
 //     stream of EVENTS events; two client child processes, one instrumented and one not, read it with
 //     a plain reader loop, in interleaved rounds. Added CPU per event = (median on - median off) / EVENTS.
@@ -15,7 +16,7 @@
 //  6. exit time (bench/exit-time.mjs): an app's exit with a healthy, an unreachable and a hanging
 //     collector, with and without `--require midstream-otel/register`, whole process and exit phase.
 import { fork, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { exitTimeRows, measureExitTime } from './exit-time.mjs';
@@ -31,6 +32,10 @@ const SDKS = ['openai', 'anthropic'];
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const started = Date.now();
+const updateDocs = process.argv.includes('--update-docs');
+const outFile = updateDocs ? here('../docs/benchmarks.md') : here('../.bench-out/benchmarks.md');
+/** One progress line on stderr, with the seconds since the start (the whole run takes minutes). */
+const progress = (what) => process.stderr.write(`bench [${Math.round((Date.now() - started) / 1000)} s] ${what}\n`);
 
 const server = spawn(process.execPath, [here('./sse-server.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
 const { url: baseUrl, eventBytes } = await new Promise((resolve, reject) => {
@@ -56,6 +61,7 @@ await Promise.all([clients.off.ready, clients.on.ready]);
 // one (~1-2 events per read, like a real LLM stream). Warm-up runs first (JIT), not counted.
 const cpuRuns = {};
 for (const paced of [false, true]) {
+  progress(`1/4 fetch CPU, ${paced ? 'paced' : 'burst'} stream: ${ROUNDS} interleaved rounds of ${EVENTS} events, off and on`);
   for (const c of [clients.off, clients.on]) for (let i = 0; i < 3; i++) await c.call({ cmd: 'run', events: EVENTS, paced });
   const runs = { off: [], on: [] };
   for (let r = 0; r < ROUNDS; r++) {
@@ -84,6 +90,7 @@ for (const [name, r] of Object.entries(cpuRuns)) {
 const HEAP_REPS = 5;
 const heap = {};
 for (const events of [10, 1000]) {
+  progress(`2/4 heap per live stream: ${STREAMS} streams of ${events} events, off and on`);
   for (const mode of ['off', 'on']) {
     const reps = [];
     for (let i = 0; i < HEAP_REPS; i++) reps.push((await clients[mode].call({ cmd: 'heap', streams: STREAMS, events })).perStreamBytes);
@@ -98,6 +105,7 @@ const sdkClients = { off: startClient('off', './sdk-client.mjs'), on: startClien
 await Promise.all([sdkClients.off.ready, sdkClients.on.ready]);
 const sdkRuns = {};
 for (const sdk of SDKS) {
+  progress(`3/4 SDK path, ${sdk}: ${SDK_ROUNDS} interleaved rounds of ${EVENTS} chunks, then heap per live SDK stream`);
   for (const c of [sdkClients.off, sdkClients.on]) for (let i = 0; i < 3; i++) await c.call({ cmd: 'run', sdk, events: EVENTS });
   const runs = { off: [], on: [] };
   for (let r = 0; r < SDK_ROUNDS; r++) {
@@ -132,6 +140,7 @@ server.stdin.end();
 server.kill();
 
 // 4. core hot path, in this process.
+progress('4/4 core hot path, in process');
 const hot = runHotPath({ events: EVENTS });
 const sdkItem = await hot.sdkItemPath();
 
@@ -183,8 +192,10 @@ console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
 const cpuModel = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model ?? 'unknown';
 const machine = `Node ${process.version}, ${os.availableParallelism?.() ?? os.cpus().length} CPUs (nproc), ${cpuModel}, ${os.platform()} ${os.release()}`;
 const elapsed = ((Date.now() - started) / 1000).toFixed(0);
-writeFileSync(here('../docs/benchmarks.md'), renderDoc({ rows, machine, elapsed, date: new Date().toISOString().slice(0, 10) }));
-console.log(`\n${machine}\nwrote docs/benchmarks.md (${elapsed} s)`);
+mkdirSync(here(updateDocs ? '../docs' : '../.bench-out'), { recursive: true });
+writeFileSync(outFile, renderDoc({ rows, machine, elapsed, date: new Date().toISOString().slice(0, 10) }));
+const written = updateDocs ? 'docs/benchmarks.md' : '.bench-out/benchmarks.md (untracked; `npm run bench -- --update-docs` writes docs/benchmarks.md)';
+console.log(`\n${machine}\nwrote ${written} (${elapsed} s)`);
 
 function renderDoc({ rows, machine, elapsed, date }) {
   const table = ['| measurement | result |', '|---|---|', ...rows.map(([k, v]) => `| ${k.startsWith('  ') ? '&nbsp;&nbsp;' + k.trim() : k} | ${v} |`)].join('\n');

@@ -86,29 +86,3 @@ export function midstreamInstrumentations(options: MidstreamInstrumentationsOpti
   }
   return out;
 }
-
-/**
- * The module files midstream's instrumentations patch inside their packages (e.g.
- * `openai/core/streaming.mjs`). The ESM door gives them to the import-in-the-middle loader: a package
- * imports its internal files by relative path, which the loader's list of package names never matches.
- * Builds each instrumentation disabled (no hook, no patch) only to read its module definitions.
- */
-export function instrumentedModuleFiles(): string[] {
-  // Every per-instrumentation config key reads as `{ enabled: false }`.
-  const disabled = new Proxy({}, { get: () => ({ enabled: false }) }) as MidstreamInstrumentationsOptions;
-  const files = new Set<string>();
-  for (const entry of ENTRIES) {
-    guarded(`instrumentations.files.${entry.name}`, () => {
-      const instrumentation = entry.create(disabled) as { getModuleDefinitions?: () => ModuleDefinitionLike[] };
-      for (const definition of instrumentation.getModuleDefinitions?.() ?? []) {
-        for (const file of definition.files ?? []) files.add(file.name);
-      }
-    });
-  }
-  return [...files];
-}
-
-interface ModuleDefinitionLike {
-  readonly name: string;
-  readonly files?: readonly { readonly name: string }[];
-}

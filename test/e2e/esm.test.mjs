@@ -1,5 +1,6 @@
 // `node --import midstream-otel/register app.mjs`: the ESM door registers the import-in-the-middle loader,
-// so an ESM app's named import of node:http is patched, and shares one core with the CommonJS door.
+// so an ESM app's named import of node:http is patched, and shares one core with the CommonJS door
+// (which registers the same loader: an ESM app started with --require is patched too).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOtlpReceiver } from '../support/otlp-receiver.mjs';
@@ -34,13 +35,16 @@ describe('--import midstream-otel/register (ESM app)', () => {
     assert.equal(span.attributes['midstream.chunk.count'], 3);
   });
 
-  it('does not patch the ESM import under --require alone (the loader hook is what makes it work)', async (t) => {
+  it('patches the named ESM import under --require alone too (either door registers the loader)', async (t) => {
     const { receiver, url } = await setUp(t, 'none');
     const app = runApp(t, ['--require', 'midstream-otel/register', APP_MJS], { SSE_URL: url, ...receiver.env });
     const { code } = await app.exited;
     assert.equal(code, 0, app.stderr());
     assert.match(app.stdout(), /^done$/m);
-    assert.equal(streamsOf(receiver, url).length, 0);
+    const spans = streamsOf(receiver, url);
+    assert.equal(spans.length, 1, `stderr: ${app.stderr()}`);
+    assert.equal(spans[0].attributes['midstream.source'], 'http.client');
+    assert.equal(spans[0].attributes['midstream.outcome'], 'completed');
   });
 
   it('exports a completed fetch stream span when an ESM app ends on its own', async (t) => {

@@ -10,10 +10,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RULES_FILE } from '../../scripts/build-alerts.mjs';
-import { ROOT, hasPromtool, readYaml, tempDir, writeYaml } from './promtool.mjs';
+import { ROOT, hasPrometheus, readYaml, tempDir, writeYaml } from './promtool.mjs';
 import { concrete, panelQueries } from './panel-queries.mjs';
 
-const skip = hasPromtool() ? false : 'prometheus not installed (apt-get install prometheus)';
+const skip = hasPrometheus() ? false : 'prometheus or promtool not installed (apt-get install prometheus)';
 const DEADLINE_MS = 90_000;
 
 function freePort() {
@@ -58,8 +58,8 @@ async function api(base, path) {
   return body.data;
 }
 
-describe('dashboards and alerts against a live Prometheus', { skip }, () => {
-  it('every panel query returns data and the silent-failure alert fires on a faulty workload', { timeout: 150_000 }, async (t) => {
+describe('dashboards and alerts against a live Prometheus', () => {
+  it('every panel query returns data and the silent-failure alert fires on a faulty workload', { skip, timeout: 150_000 }, async (t) => {
     const dir = tempDir(t, 'midstream-prom-e2e-');
     const workload = await startUntil(t, process.execPath, [join(ROOT, 'test/grafana/workload.mjs')], /Prometheus metrics: http:\/\/(127\.0\.0\.1:\d+)\/metrics/, {
       cwd: ROOT,

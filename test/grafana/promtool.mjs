@@ -8,11 +8,20 @@ import * as yaml from 'js-yaml';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
+const runs = (bin) => spawnSync(bin, ['--version'], { encoding: 'utf8' }).status === 0;
+
+// CI (.ci/run) installs Prometheus and sets MIDSTREAM_REQUIRE_PROMETHEUS=1: there a missing binary
+// fails these tests instead of skipping them. Elsewhere the tests are skipped one by one (`it(name,
+// { skip })`, not a skipped describe, whose tests node:test leaves out of `# skipped N`).
 export function hasPromtool() {
-  // CI (.ci/run) installs Prometheus and sets MIDSTREAM_REQUIRE_PROMETHEUS=1: there a missing binary
-  // fails these tests instead of skipping them.
   if (process.env.MIDSTREAM_REQUIRE_PROMETHEUS === '1') return true;
-  return spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
+  return runs('promtool');
+}
+
+/** Both binaries the live-Prometheus tests start: the server and promtool. */
+export function hasPrometheus() {
+  if (process.env.MIDSTREAM_REQUIRE_PROMETHEUS === '1') return true;
+  return runs('promtool') && runs('prometheus');
 }
 
 /** Runs promtool; returns { status, output } (stdout + stderr). */

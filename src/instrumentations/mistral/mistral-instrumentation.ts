@@ -40,8 +40,8 @@ const FUNCS: readonly { readonly file: string; readonly exportName: string; read
 const ORIGINAL = Symbol('midstream.mistral.original');
 
 /**
- * Streams of `@mistralai/mistralai` (ESM only, so patched through import-in-the-middle: start the
- * app with `node --import midstream-otel/register`): `chat.stream()` and `fim.stream()`, and the
+ * Streams of `@mistralai/mistralai` (ESM only, so patched through import-in-the-middle, which either
+ * `midstream-otel/register` door registers): `chat.stream()` and `fim.stream()`, and the
  * standalone `chatStream`/`fimStream` functions they call. The function is wrapped pass-through: it
  * notes the call (model, start, parent context, `fetchOptions.signal`) in the context it runs in,
  * which also tells the fetch layer not to count the same stream. The SDK's `EventStream` is replaced
