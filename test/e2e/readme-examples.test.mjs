@@ -15,6 +15,10 @@ import { ROOT } from './harness.mjs';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const BLOCKS = [...README.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+// Fragments (a few lines per framework) are fenced ```js snippet: not files to run, but valid JavaScript
+// inside an async function body.
+const SNIPPETS = [...README.matchAll(/```js snippet\n([\s\S]*?)```/g)].map((m) => m[1]);
+const AsyncFunction = (async () => {}).constructor;
 const HEADER = /^\/\/ (\S+)(?: — run: (.+))?\n/;
 const QUICK_LOOK = /^OTEL_TRACES_EXPORTER=console OTEL_METRICS_EXPORTER=none node --require midstream-otel\/register app\.js$/m;
 const IMPORT_DOOR = /^node --import {2}midstream-otel\/register app\.mjs/m;
@@ -85,6 +89,11 @@ describe('README examples', () => {
     assert.deepEqual(unnamed, []);
     const commands = BLOCKS.map((b) => HEADER.exec(b)[2]).filter(Boolean).join('\n');
     for (const file of BLOCKS.map((b) => HEADER.exec(b)[1])) assert.ok(commands.includes(file), `${file} is run by no command`);
+  });
+
+  it('every js snippet block is valid JavaScript (as the body of an async function)', () => {
+    assert.ok(SNIPPETS.length >= 1, `${SNIPPETS.length} snippet blocks`);
+    for (const snippet of SNIPPETS) assert.doesNotThrow(() => new AsyncFunction(snippet), snippet.split('\n')[0]);
   });
 
   it('app.js under --require exports a completed chat span with token usage, having asked for it', async (t) => {
