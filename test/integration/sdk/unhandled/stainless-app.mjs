@@ -19,8 +19,6 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const baseURL = `http://127.0.0.1:${server.address().port}`;
 const seen = await new Promise((resolve) => {
   process.on('unhandledRejection', (error) => resolve(`unhandled ${error?.constructor?.name}`));
-  // A bounded wait for the absence of the event: the request settles within milliseconds.
-  setTimeout(() => resolve('none'), 2000).unref();
   if (sdkName === 'openai') {
     const { default: OpenAI } = require('openai');
     const client = new OpenAI({ apiKey: 'test', baseURL, maxRetries: 0 });
@@ -30,6 +28,9 @@ const seen = await new Promise((resolve) => {
     const client = new Anthropic({ apiKey: 'test', baseURL, maxRetries: 0 });
     void client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], stream: true });
   }
+  // A bounded wait for the absence of the event, started once the call is made (loading the SDK can
+  // take seconds on a loaded machine): the request settles within milliseconds.
+  setTimeout(() => resolve('none'), 10_000).unref();
 });
 server.close();
 console.log(seen);
