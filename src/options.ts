@@ -7,6 +7,14 @@ function show(value: unknown): string {
 /** Names of midstream's instrumentations, for {@link MidstreamOptions.instrumentations}. */
 export type InstrumentationName = 'fetch' | 'http-client' | 'http-server' | (string & {});
 
+/**
+ * Who records the HTTP request-duration metrics for the requests midstream's transports see:
+ * `auto` midstream, unless @opentelemetry/instrumentation-http (or an undici diagnostics-channel
+ * subscriber, for fetch) already does; `on` always midstream; `off` never midstream.
+ */
+export type HttpMetricsMode = 'auto' | 'on' | 'off';
+const HTTP_METRICS_MODES: readonly HttpMetricsMode[] = ['auto', 'on', 'off'];
+
 /** midstream's own options. Every field is optional; defaults are documented per field. */
 export interface MidstreamOptions {
   /**
@@ -37,6 +45,12 @@ export interface MidstreamOptions {
    * `MIDSTREAM_DISABLED_INSTRUMENTATIONS` removes from the set)
    */
   instrumentations?: readonly InstrumentationName[];
+  /**
+   * `http.server.request.duration` / `http.client.request.duration` for every request the fetch,
+   * http-client and http-server instrumentations see (see {@link HttpMetricsMode}).
+   * @defaultValue 'auto' (env `MIDSTREAM_HTTP_METRICS=auto|on|off`)
+   */
+  httpMetrics?: HttpMetricsMode;
 }
 
 export interface ResolvedOptions {
@@ -48,6 +62,7 @@ export interface ResolvedOptions {
   readonly instrumentations: readonly InstrumentationName[] | undefined;
   /** Instrumentations switched off even when `instrumentations` is undefined. */
   readonly disabledInstrumentations: readonly InstrumentationName[];
+  readonly httpMetrics: HttpMetricsMode;
 }
 
 export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
@@ -57,6 +72,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   captureContentMaxBytes: 4096,
   instrumentations: undefined,
   disabledInstrumentations: [],
+  httpMetrics: 'auto',
 });
 
 function nonNegativeNumber(name: string, value: unknown, fallback: number): number {
@@ -74,6 +90,15 @@ function booleanValue(name: string, value: unknown, fallback: boolean): boolean 
   if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
   if (v === 'false' || v === '0' || v === 'no' || v === 'off' || v === '') return false;
   diag.warn(`midstream: ${name}=${show(value)} is not a boolean (true/false); using the default ${fallback}`);
+  return fallback;
+}
+
+function httpMetricsMode(name: string, value: unknown, fallback: HttpMetricsMode): HttpMetricsMode {
+  if (value === undefined) return fallback;
+  const v = show(value).trim().toLowerCase();
+  if (v === '') return fallback;
+  if ((HTTP_METRICS_MODES as readonly string[]).includes(v)) return v as HttpMetricsMode;
+  diag.warn(`midstream: ${name}=${show(value)} is not one of auto, on, off; using the default ${fallback}`);
   return fallback;
 }
 
@@ -98,6 +123,7 @@ export function resolveOptions(input: MidstreamOptions | undefined, base: Resolv
     captureContentMaxBytes: nonNegativeNumber('captureContentMaxBytes', o.captureContentMaxBytes, base.captureContentMaxBytes),
     instrumentations: o.instrumentations !== undefined ? nameList(o.instrumentations) : base.instrumentations,
     disabledInstrumentations: base.disabledInstrumentations,
+    httpMetrics: httpMetricsMode('httpMetrics', o.httpMetrics, base.httpMetrics),
   });
 }
 
@@ -118,6 +144,7 @@ export function readOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Resolv
     ),
     instrumentations: nameList(env.MIDSTREAM_INSTRUMENTATIONS),
     disabledInstrumentations: nameList(env.MIDSTREAM_DISABLED_INSTRUMENTATIONS) ?? [],
+    httpMetrics: httpMetricsMode('MIDSTREAM_HTTP_METRICS', env.MIDSTREAM_HTTP_METRICS, DEFAULT_OPTIONS.httpMetrics),
   });
 }
 

@@ -11,6 +11,7 @@ import { processState } from '../core/process-state';
 import { addServerAttributes } from '../core/server-address';
 import { StreamTelemetry } from '../core/stream-telemetry';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
+import { HttpRequestDuration } from '../metrics/http-request-duration';
 import * as sc from '../semconv';
 import { PACKAGE_NAME, VERSION } from '../version';
 
@@ -57,6 +58,7 @@ export abstract class MidstreamInstrumentation<
   C extends InstrumentationConfig = InstrumentationConfig,
 > extends InstrumentationBase<C> {
   private streamTelemetry: StreamTelemetry | undefined;
+  private httpDuration: HttpRequestDuration | undefined;
 
   constructor(name: string, config: C) {
     super(`${PACKAGE_NAME}/${name}`, VERSION, config);
@@ -69,6 +71,13 @@ export abstract class MidstreamInstrumentation<
   /** Called by the base class when the meter provider changes. */
   protected override _updateMetricInstruments(): void {
     this.streamTelemetry = undefined;
+    this.httpDuration = undefined;
+  }
+
+  /** The HTTP request-duration histograms on this instrumentation's meter (transports only). */
+  protected get httpRequestDuration(): HttpRequestDuration {
+    if (this.httpDuration === undefined) this.httpDuration = new HttpRequestDuration(this.meter);
+    return this.httpDuration;
   }
 
   protected get telemetry(): StreamTelemetry {

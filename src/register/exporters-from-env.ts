@@ -1,9 +1,15 @@
 import { diag } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { ignoreServerForHttpMetrics } from '../metrics/http-request-duration';
 import { midstreamMetricProducer } from '../metrics/metric-producer';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ConsoleMetricExporter, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  ConsoleMetricExporter,
+  PeriodicExportingMetricReader,
+  type MetricProducer,
+  type MetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** A comma list of exporter names (`OTEL_TRACES_EXPORTER=otlp,console`); `none` anywhere means none. */
@@ -52,6 +58,16 @@ export function spanProcessorsFromEnv(env: NodeJS.ProcessEnv): SpanProcessor[] {
   });
 }
 
+/** The Prometheus exporter; its scrapes are not app requests, so they stay out of the HTTP metrics. */
+function prometheusReader(metricProducers: MetricProducer[]): MetricReader {
+  const exporter = new PrometheusExporter({ metricProducers });
+  // `_server` is the exporter's own http.Server (exporter-prometheus 0.2xx); absent, scrapes are counted.
+  const server = (exporter as unknown as { _server?: unknown })._server;
+  if (typeof server === 'object' && server !== null) ignoreServerForHttpMetrics(server);
+  // exporter-prometheus may bring its own nested copy of sdk-metrics; the reader contract is the same.
+  return exporter as unknown as MetricReader;
+}
+
 /**
  * Metric readers for `OTEL_METRICS_EXPORTER` (`otlp` by default, `prometheus`, `console`, `none`).
  * Prometheus serves a scrape endpoint on `OTEL_EXPORTER_PROMETHEUS_HOST`/`_PORT` (default port 9464;
@@ -67,8 +83,7 @@ export function metricReadersFromEnv(env: NodeJS.ProcessEnv): MetricReader[] {
   // Every reader gets midstream's producer: per-chunk histograms merged once per stream (see metric-producer.ts).
   const metricProducers = [midstreamMetricProducer()];
   return exporterNames('OTEL_METRICS_EXPORTER', env.OTEL_METRICS_EXPORTER, ['otlp', 'prometheus', 'console']).map((name) => {
-    // exporter-prometheus may bring its own nested copy of sdk-metrics; the reader contract is the same.
-    if (name === 'prometheus') return new PrometheusExporter({ metricProducers }) as unknown as MetricReader;
+    if (name === 'prometheus') return prometheusReader(metricProducers);
     if (name === 'console')
       return new PeriodicExportingMetricReader({
         exporter: new ConsoleMetricExporter(),

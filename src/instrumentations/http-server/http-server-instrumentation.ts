@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { context, propagation, SpanKind, trace, type Attributes } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
@@ -12,6 +13,7 @@ import { normalizeMethod } from '../fetch/request-facts';
 import { protocolOfContentType } from '../fetch/stream-match';
 import { wrapInChain } from '../http-client/chain-wrap';
 import { moduleTargets } from '../http-client/module-targets';
+import { isIgnoredServer, shouldRecordHttpMetric, wrapsOtelHttp } from '../../metrics/http-request-duration';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import type { HttpServerInstrumentationConfig } from './types';
 
@@ -29,6 +31,8 @@ interface ResponseState {
   tracker: StreamTracker | undefined;
   /** The app destroyed its own response (`res.destroy()`), which is not a client disconnect. */
   destroyedByApp: boolean;
+  /** `http.route` for the HTTP request metric, once known. */
+  route: string | undefined;
 }
 
 /** The media type of a content-type value, lower case, without parameters. */
@@ -148,21 +152,35 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
   private wrapEmit(original: AnyFn): AnyFn {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
+    // instrumentation-http patched first (it runs inside ours): it records the HTTP metrics.
+    const otelHttpInside = wrapsOtelHttp(original);
     return function emit(this: unknown, event: unknown, req?: unknown, res?: unknown): unknown {
       if (event === 'request' && instrumentation.isEnabled())
-        guarded('http-server.request', () => instrumentation.watchResponse(req, res));
+        guarded('http-server.request', () => instrumentation.watchResponse(req, res, this, otelHttpInside));
       // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(original, this, arguments);
     };
   }
 
   /** 1st step: a request arrived. Wraps the response's own methods until its headers go out. */
-  private watchResponse(request: unknown, response: unknown): void {
+  private watchResponse(request: unknown, response: unknown, server: unknown, otelHttpInside: boolean): void {
     if (!(request instanceof EventEmitter) || !(response instanceof EventEmitter)) return;
     const req = request as IncomingMessage;
     const res = response as ServerResponse;
     const target = res as unknown as ResponseMethods;
-    const state: ResponseState = { startTime: now(), decided: false, tracker: undefined, destroyedByApp: false };
+    const state: ResponseState = {
+      startTime: now(),
+      decided: false,
+      tracker: undefined,
+      destroyedByApp: false,
+      route: undefined,
+    };
+    if (
+      shouldRecordHttpMetric(this.options.httpMetrics, context.active(), SpanKind.SERVER, otelHttpInside) &&
+      !isIgnoredServer(server)
+    ) {
+      res.once('close', () => guarded('http-server.requestMetric', () => this.recordRequest(req, res, state)));
+    }
     const originals: ResponseMethods = {
       writeHead: target.writeHead,
       write: target.write,
@@ -233,6 +251,20 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     for (const m of methods) target[m] = wrappers[m];
   }
 
+  /** `http.server.request.duration` of one request, when its response closed (finished or not). */
+  private recordRequest(req: IncomingMessage, res: ServerResponse, state: ResponseState): void {
+    const version = req.httpVersion;
+    this.httpRequestDuration.recordServer(state.startTime, now(), {
+      method: normalizeMethod(req.method ?? 'GET'),
+      scheme: (req.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http',
+      statusCode: res.headersSent ? res.statusCode : undefined,
+      // Closed before any response was sent: no status to report.
+      errorType: res.headersSent ? undefined : 'response_not_sent',
+      protocolVersion: version === '2.0' ? '2' : version === '3.0' ? '3' : version,
+      route: state.route,
+    });
+  }
+
   /** Starts the stream span if the response's content type is a streaming one; undefined otherwise. */
   private startIfStream(
     req: IncomingMessage,
@@ -255,7 +287,10 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
       [sc.ATTR_HTTP_REQUEST_METHOD]: method,
       [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: res.statusCode,
     };
-    if (route !== undefined) metricAttributes[sc.ATTR_HTTP_ROUTE] = route;
+    if (route !== undefined) {
+      metricAttributes[sc.ATTR_HTTP_ROUTE] = route;
+      state.route = route;
+    }
     const spanAttributes: Attributes = {};
     const path = typeof req.url === 'string' ? req.url.split('?', 1)[0] : undefined;
     if (path !== undefined) spanAttributes[sc.ATTR_URL_PATH] = path;
