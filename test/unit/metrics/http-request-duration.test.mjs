@@ -3,12 +3,13 @@
 // and the attributes midstream records.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { wrapInChain } from '../../../dist/instrumentations/http-client/chain-wrap.js';
+import { readOptionsFromEnv, resolveOptions } from '../../../dist/options.js';
 import {
   HttpRequestDuration,
   otelHttpObserves,
@@ -108,5 +109,22 @@ describe('HttpRequestDuration', () => {
     assert.equal(requestErrorType(Object.assign(new Error('x'), { code: 'ECONNRESET' })), 'ECONNRESET');
     assert.equal(requestErrorType(new DOMException('aborted', 'AbortError')), 'AbortError');
     assert.equal(requestErrorType(undefined), '_OTHER');
+  });
+});
+
+describe('MIDSTREAM_HTTP_METRICS', () => {
+  it('reads auto, on and off in any case, defaults to auto, and reports a bad value once', (t) => {
+    const warnings = [];
+    diag.setLogger({ error: (m) => warnings.push(m), warn: (m) => warnings.push(m), info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
+    t.after(() => diag.disable());
+    assert.equal(readOptionsFromEnv({}).httpMetrics, 'auto');
+    assert.equal(readOptionsFromEnv({ MIDSTREAM_HTTP_METRICS: ' ON ' }).httpMetrics, 'on');
+    assert.equal(readOptionsFromEnv({ MIDSTREAM_HTTP_METRICS: 'off' }).httpMetrics, 'off');
+    assert.equal(warnings.length, 0);
+    assert.equal(readOptionsFromEnv({ MIDSTREAM_HTTP_METRICS: 'sometimes' }).httpMetrics, 'auto');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /MIDSTREAM_HTTP_METRICS=sometimes .*auto, on, off/);
+    assert.equal(resolveOptions({ httpMetrics: 'off' }).httpMetrics, 'off');
+    assert.equal(resolveOptions({}, readOptionsFromEnv({ MIDSTREAM_HTTP_METRICS: 'on' })).httpMetrics, 'on', 'code options over env');
   });
 });
