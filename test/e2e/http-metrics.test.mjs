@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOtlpReceiver } from '../support/otlp-receiver.mjs';
+import net from 'node:net';
 import { runApp } from './harness.mjs';
 
 const APP = new URL('./apps/http-metrics-app.cjs', import.meta.url).pathname;
@@ -85,6 +86,30 @@ describe('HTTP request metrics under midstream-otel/register alone', () => {
     assert.deepEqual(byStatus(httpGet.filter((p) => p.attributes['server.port'] === port)), { 200: 1, 500: 1 });
     assert.deepEqual(byStatus(viaFetch), { 200: 2, 500: 1 });
     assert.equal(client.filter((p) => p.scope === 'midstream-otel/http-client').length, 0);
+  });
+
+  it('does not count the scrapes of the Prometheus exporter it serves', async (t) => {
+    const srv = net.createServer();
+    await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const metricsPort = srv.address().port;
+    await new Promise((resolve) => srv.close(resolve));
+    const app = runApp(t, ['--require', 'midstream-otel/register', APP], {
+      HOLD: '1',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+    });
+    await app.waitForLine(/^done$/);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    await scrape();
+    const text = await scrape();
+    const count = (status) =>
+      [...text.matchAll(new RegExp(`^http_server_request_duration_count\\{[^}]*http_response_status_code="${status}"[^}]*\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    assert.equal(count(200), 3, text);
+    assert.equal(count(500), 2);
+    app.child.kill('SIGTERM');
+    await app.exited;
   });
 
   it('records nothing of its own with MIDSTREAM_HTTP_METRICS=off', async (t) => {

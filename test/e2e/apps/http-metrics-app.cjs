@@ -4,6 +4,7 @@
 // prints `done` and exits on its own (midstream flushes on beforeExit).
 //   WITH_OTEL_HTTP=1   the app also runs @opentelemetry/instrumentation-http (registered after midstream)
 //   PRINT_PORT=1       prints `port <n>` of its server
+//   HOLD=1             stays alive after `done` until SIGTERM (to be scraped)
 // The app's own telemetry set-up comes first, as instrumentation-http's docs ask.
 if (process.env.WITH_OTEL_HTTP === '1') {
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
@@ -55,4 +56,5 @@ server.listen(0, '127.0.0.1', async () => {
   for (const path of ['/events', '/boom']) await get(base + path);
   server.close();
   console.log('done');
+  if (process.env.HOLD === '1') setInterval(() => {}, 60_000);
 });
