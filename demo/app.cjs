@@ -7,7 +7,9 @@
 //   - direct openai SDK clients (some break out early, some abort) and an Anthropic SDK client;
 //   - a plain fetch client of the chat completions endpoint.
 // Then it starts a few answers that never finish and prints `workload done {json}`. On SIGTERM (a deploy)
-// it stops accepting requests, prints `draining`, and exits once its stdin closes.
+// it stops accepting requests and prints `draining`; the demo then kills it (SIGKILL, the end of a grace
+// period) and starts its successor: the same app with MIDSTREAM_DEMO_ROLE=successor, which only serves
+// (prints `ready`) and exits once its stdin closes.
 const { createRelay } = require('./relay.cjs');
 const OpenAI = require('openai').default;
 const Anthropic = require('@anthropic-ai/sdk').default;
@@ -107,6 +109,17 @@ async function main() {
   await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${relay.address().port}`;
   console.log(`relay ${base}/chat`);
+  if (process.env.MIDSTREAM_DEMO_ROLE === 'successor') {
+    console.log('ready');
+    process.stdin
+      .once('end', () => {
+        relay.close();
+        // A scraper's keep-alive connection to the metrics endpoint would hold the process: do not wait for it.
+        setTimeout(() => process.exit(0), 500).unref();
+      })
+      .resume();
+    return;
+  }
 
   const deadline = Date.now() + seconds * 1000;
   await Promise.all([
@@ -134,15 +147,10 @@ async function main() {
   console.log(`workload done ${JSON.stringify(counts)}`);
 
   process.on('SIGTERM', () => {
-    // A graceful deploy: no new requests; in-flight answers are cut when the process goes.
+    // A graceful deploy: no new requests; the answers in flight run on until the grace period ends.
     relay.close();
     relay.closeIdleConnections?.();
     console.log('draining');
-    process.stdin.once('end', () => {
-      relay.closeAllConnections?.();
-      setTimeout(() => process.exit(0), 1000).unref();
-    });
-    process.stdin.resume();
   });
 }
 

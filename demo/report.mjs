@@ -74,11 +74,11 @@ function httpLine(title, byStatus) {
 }
 
 /**
- * The report lines, from one scrape (`samples`, parsed) of the app taken after its deploy began.
+ * The report lines, from the scrapes (`samples`, parsed) of the app before it was killed and of its successor.
  * `llmPort`: the LLM-like server's port (to tell calls to the LLM API from calls to the app's endpoint);
  * `served`: what the server injected; `clients`: what the clients did on purpose.
  */
-export function formatReport({ samples, seconds, llmPort, served, clients, stallMs }) {
+export function formatReport({ samples, seconds, llmPort, served, clients, stallMs, graceMs }) {
   const server = httpLine('your streaming endpoint', sumBy(samples, 'http_server_request_duration_count', 'http_response_status_code'));
   const client = httpLine(
     'calls to the LLM API',
@@ -120,7 +120,8 @@ export function formatReport({ samples, seconds, llmPort, served, clients, stall
     '',
     `Ground truth: the LLM-like server sent ${served.http500} HTTP 500s, ${served.drop} socket drops, ${served.close} closes without the`,
     `terminal event, ${served.error} in-stream errors and ${served.stall} stalls of ${stallMs} ms; clients left ${clients.relayLeft} relayed answers early,`,
-    `broke out of ${clients.sdkBreaks} and aborted ${clients.sdkAborts} SDK streams; a deploy (SIGTERM) cut ${clients.hanging} answers still streaming.`,
+    `broke out of ${clients.sdkBreaks} and aborted ${clients.sdkAborts} SDK streams; a deploy (SIGTERM, SIGKILL ${graceMs / 1000} s later, a new`,
+    `process) cut ${clients.hanging} answers still streaming.`,
     '',
     'silent failure = a stream that started (HTTP 200) and then failed: truncated, errored, interrupted, ...',
     'aborted / cancelled / client_disconnected = someone stopped on purpose (not an error). A stream relayed',

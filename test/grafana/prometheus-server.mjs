@@ -73,19 +73,27 @@ export async function startPrometheus(t, dir, { job, targets, ruleFiles = [] }) 
   return `http://127.0.0.1:${port}`;
 }
 
+/** Whether a query answer (instant vector or range matrix) holds a finite number. */
+function hasFinite(data) {
+  return data.result.some((s) => (s.values ?? [s.value]).some(([, v]) => Number.isFinite(Number(v))));
+}
+
 /**
  * Evaluates every panel query (with Grafana's variables at "All") until each returns a finite
  * value or `deadlineMs` passes; `extraDone()` may hold the loop longer (e.g. for alerts). Resolves
- * with the queries still without data (Map query → why).
+ * with the queries still without data (Map query → why). As Grafana does, a time-series panel's
+ * query is a range query (here over the last 5 minutes, 1 s step) and an `instant` target an instant one.
  */
 export async function panelsWithoutData(base, queries, { deadlineMs, extraDone = async () => true }) {
   const missing = new Map(queries.map((q) => [q, 'not queried yet']));
   const start = Date.now();
   while (Date.now() - start < deadlineMs) {
     for (const q of [...missing.keys()]) {
-      const data = await api(base, `/api/v1/query?query=${encodeURIComponent(concrete(q.expr, { rateInterval: '1m', range: '5m' }))}`);
-      const finite = data.result.some((s) => Number.isFinite(Number(s.value[1])));
-      if (finite) missing.delete(q);
+      const query = encodeURIComponent(concrete(q.expr, { rateInterval: '1m', range: '5m' }));
+      const now = Date.now() / 1000;
+      const path = q.instant ? `/api/v1/query?query=${query}` : `/api/v1/query_range?query=${query}&start=${now - 300}&end=${now}&step=1`;
+      const data = await api(base, path);
+      if (hasFinite(data)) missing.delete(q);
       else missing.set(q, `${data.result.length} series, none finite`);
     }
     if ((await extraDone()) && missing.size === 0) break;
