@@ -10,6 +10,7 @@
 // Any OTEL_* / MIDSTREAM_* variable you set is passed to the app and wins over the demo's defaults.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,12 +34,16 @@ const lingerSeconds = number('MIDSTREAM_DEMO_LINGER_SECONDS', 0);
 const metricsPort = await portOrFree(number('MIDSTREAM_DEMO_METRICS_PORT', 9464));
 
 const llm = await startLlmServer({ stallMs: STALL_MS });
+const traces = await startTraceSink();
 // The crash journal of this run's app (where midstream keeps the streams of a killed process for the
 // next start): a fresh directory, so that two runs never recover each other's streams.
 const journalDir = mkdtempSync(join(tmpdir(), 'midstream-demo-journal-'));
 const env = {
   OTEL_SERVICE_NAME: 'midstream-demo',
-  OTEL_TRACES_EXPORTER: 'none',
+  // Spans go to a local OTLP/HTTP sink (a stand-in for a Collector): the crash journal that turns a
+  // killed process's live streams into `interrupted` ones needs a trace pipeline to export them through.
+  OTEL_TRACES_EXPORTER: 'otlp',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${traces.url}/v1/traces`,
   OTEL_METRICS_EXPORTER: 'prometheus',
   OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
   OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
@@ -60,6 +65,14 @@ const interrupted = (samples) =>
   samples.filter((x) => x.name === 'midstream_stream_outcomes_total' && x.labels.midstream_outcome === 'interrupted').reduce((n, x) => n + x.value, 0);
 
 let app = startApp(env);
+// Ctrl-C or a kill of the demo: take the app and the journal directory with it.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    app.child.kill('SIGKILL');
+    rmSync(journalDir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 let failed = false;
 try {
   const [, countsJson] = await app.line(/^workload done (.*)$/m);
@@ -99,6 +112,7 @@ try {
 } finally {
   app.child.stdin.end();
   await llm.close();
+  traces.close();
   const { code, signal } = await app.exited;
   rmSync(journalDir, { recursive: true, force: true });
   if (code !== 0 && !failed) {
@@ -132,6 +146,22 @@ function startApp(appEnv) {
       });
     });
   return { child, exited, line, stderr: () => stderr };
+}
+
+/** A local OTLP/HTTP endpoint that accepts spans and keeps nothing. */
+async function startTraceSink() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => {
+      server.closeAllConnections?.();
+      server.close();
+    },
+  };
 }
 
 /** `port` if nothing listens on it on 127.0.0.1, else a free port. 0 means a free port. */

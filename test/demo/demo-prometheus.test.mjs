@@ -4,6 +4,7 @@
 // returns data (Grafana's variables at "All").
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { hasPromtool, ROOT, tempDir } from '../grafana/promtool.mjs';
 import { panelQueries } from '../grafana/panel-queries.mjs';
@@ -30,6 +31,9 @@ describe('the demo against a live Prometheus', { skip }, () => {
     const queries = panelQueries();
     const missing = await panelsWithoutData(base, queries, { deadlineMs: 20_000 });
     t.diagnostic(`panel queries with data: ${queries.length - missing.size} / ${queries.length}`);
+    // The demo cleans up (its app, its crash-journal directory) on SIGTERM.
+    demo.child.kill('SIGTERM');
+    await once(demo.child, 'exit');
     assert.equal(missing.size, 0, `panel queries without data:\n${describeMissing(missing)}`);
   });
 });
