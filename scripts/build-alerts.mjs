@@ -5,6 +5,12 @@
 // Usage: node scripts/build-alerts.mjs           (write)
 //        node scripts/build-alerts.mjs --check   (exit 1 when a written file is out of date)
 //
+// Runbook links: every alert's `runbook` annotation is an absolute URL, the base (default: this
+// repository's grafana/README.md on GitHub, from package.json `repository`) plus `#<alert name>`.
+// To point them at your own copy (a wiki, an internal Git host), build with
+//   MIDSTREAM_RUNBOOK_URL=https://wiki.example.com/midstream-runbooks node scripts/build-alerts.mjs
+// (the shipped files, and --check, use the default).
+//
 // In the Prometheus file, alerts read the recording rules (cheap, readable). Grafana-managed alerts
 // cannot rely on those rules being installed in Prometheus, so there every recorded name is replaced
 // by its expression in parentheses: the same numbers, computed in place.
@@ -19,8 +25,17 @@ import {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const RULES_FILE = 'grafana/alerts/midstream.rules.yml';
 export const GRAFANA_FILE = 'grafana/alerts/grafana-managed/midstream-alerts.yaml';
-/** Where each alert's runbook section is, relative to the package root (installed: node_modules/midstream/). */
-const RUNBOOK = 'grafana/README.md';
+const REPOSITORY = 'https://github.com/midstream-otel/midstream-otel';
+
+/** The page holding the runbook sections: MIDSTREAM_RUNBOOK_URL, else grafana/README.md in the repository. */
+export function runbookBase(env = process.env) {
+  const custom = env.MIDSTREAM_RUNBOOK_URL?.trim();
+  if (custom) return custom;
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  const repo = url ? url.replace(/^git\+/, '').replace(/\.git$/, '') : REPOSITORY;
+  return `${repo}/blob/main/grafana/README.md`;
+}
 
 const JS = [L.job, L.source];
 const PROVIDER = [L.job, L.source, L.provider];
@@ -186,7 +201,7 @@ const inline = (name) => `(${recordExpr.get(byName(name))})`;
 
 function annotations(a, value) {
   const t = (s) => s.replaceAll('$value', value);
-  return { summary: t(a.summary), description: t(a.description), runbook: `${RUNBOOK}#${anchor(a.alert)}` };
+  return { summary: t(a.summary), description: t(a.description), runbook: `${runbookBase()}#${anchor(a.alert)}` };
 }
 
 export function prometheusRules() {

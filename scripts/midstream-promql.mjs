@@ -54,8 +54,13 @@ export const SERVER_SOURCE = 'http.server';
 
 const secondsHistogram = (key) => ({ otel: need(key), base: prom(need(key)), seconds: true });
 const plain = (key) => ({ otel: need(key), base: prom(need(key)), seconds: false });
-/** HTTP semconv metrics come from @opentelemetry/instrumentation-http, not from semconv.ts. */
-const external = (otel) => ({ otel, base: prom(otel), seconds: true });
+
+/** `http_server_x` and `http_client_x` as one name regex: `http_(server|client)_x`. */
+function httpBoth(server, client) {
+  const rest = server.slice('http_server_'.length);
+  if (client !== `http_client_${rest}`) throw new Error(`${server} and ${client} do not pair`);
+  return `http_(server|client)_${rest}`;
+}
 
 /** Metrics the queries use. */
 export const M = {
@@ -79,9 +84,14 @@ export const M = {
   retryStreams: plain('METRIC_MIDSTREAM_RETRY_STREAMS'),
   retryChars: plain('METRIC_MIDSTREAM_RETRY_OUTPUT_CHARS'),
   retryTokens: plain('METRIC_MIDSTREAM_RETRY_OUTPUT_TOKENS'),
-  httpServer: external('http.server.request.duration'),
+  /** Recorded by midstream's transports, or by @opentelemetry/instrumentation-http when it runs (MIDSTREAM_HTTP_METRICS). */
+  httpServer: secondsHistogram('METRIC_HTTP_SERVER_REQUEST_DURATION'),
   /** Both HTTP duration histograms (server and client): `http_(server|client)_request_duration`. */
-  http: { otel: 'http.{server,client}.request.duration', base: 'http_(server|client)_request_duration', seconds: true },
+  http: {
+    otel: 'http.{server,client}.request.duration',
+    base: httpBoth(prom(need('METRIC_HTTP_SERVER_REQUEST_DURATION')), prom(need('METRIC_HTTP_CLIENT_REQUEST_DURATION'))),
+    seconds: true,
+  },
 };
 
 /**
@@ -148,7 +158,7 @@ export function silentFailureRatio(by, window, ...ms) {
   return `(${failed} or ${total} * 0) / ${total}`;
 }
 
-/** 5xx share of HTTP requests (server and client metrics of instrumentation-http), per `by`. */
+/** 5xx share of HTTP requests (the server and client request-duration histograms), per `by`. */
 export function http5xxRatio(by, window, ...ms) {
   const total = sumRate(by, sel(M.http, 'count', ...ms), window);
   const errors = sumRate(by, sel(M.http, 'count', status5xx, ...ms), window);

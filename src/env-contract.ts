@@ -182,6 +182,7 @@ export const ENV_CONTRACT = {
   MIDSTREAM_DISABLED_INSTRUMENTATIONS: nameList('instrumentation', INSTRUMENTATION_NAMES, [], (names) =>
     names.length === 0 ? '(none)' : names.join(','),
   ),
+  MIDSTREAM_HTTP_METRICS: choice((): 'auto' | 'on' | 'off' => 'auto', ['auto', 'on', 'off'] as const),
   MIDSTREAM_EXIT_TIMEOUT_MS: integer(1000, 0, 60_000),
   MIDSTREAM_JOURNAL: boolean(true),
   MIDSTREAM_JOURNAL_DIR: text(),

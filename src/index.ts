@@ -1,7 +1,7 @@
 // Public API. Keep it small: every export here is documented in README.md.
 export { trackStream, type TrackStreamOptions } from './manual/track-stream';
 export { type Outcome, OUTCOMES } from './core/outcome';
-export { type MidstreamOptions, type InstrumentationName } from './options';
+export { type MidstreamOptions, type InstrumentationName, type HttpMetricsMode } from './options';
 export { customSseRule, terminalRuleFor, type TerminalRule, type StreamFacts } from './protocols/terminal-rules';
 export * as semconv from './semconv';
 export { midstreamMetricProducer } from './metrics/metric-producer';

@@ -8,6 +8,13 @@ function show(value: unknown): string {
 /** Names of midstream's instrumentations, for {@link MidstreamOptions.instrumentations}. */
 export type InstrumentationName = 'fetch' | 'http-client' | 'http-server' | (string & {});
 
+/**
+ * Who records the HTTP request-duration metrics for the requests midstream's transports see:
+ * `auto` midstream, unless @opentelemetry/instrumentation-http (or an undici diagnostics-channel
+ * subscriber, for fetch) already does; `on` always midstream; `off` never midstream.
+ */
+export type HttpMetricsMode = 'auto' | 'on' | 'off';
+
 /** midstream's own options. Every field is optional; defaults are documented per field. */
 export interface MidstreamOptions {
   /**
@@ -41,6 +48,12 @@ export interface MidstreamOptions {
    * `MIDSTREAM_DISABLED_INSTRUMENTATIONS` removes from the set)
    */
   instrumentations?: readonly InstrumentationName[];
+  /**
+   * `http.server.request.duration` / `http.client.request.duration` for every request the fetch,
+   * http-client and http-server instrumentations see (see {@link HttpMetricsMode}).
+   * @defaultValue 'auto' (env `MIDSTREAM_HTTP_METRICS=auto|on|off`)
+   */
+  httpMetrics?: HttpMetricsMode;
 }
 
 export interface ResolvedOptions {
@@ -52,6 +65,7 @@ export interface ResolvedOptions {
   readonly instrumentations: readonly InstrumentationName[] | undefined;
   /** Instrumentations switched off even when `instrumentations` is undefined. */
   readonly disabledInstrumentations: readonly InstrumentationName[];
+  readonly httpMetrics: HttpMetricsMode;
 }
 
 /** The defaults of the environment contract (src/env-contract.ts), as options. */
@@ -107,6 +121,7 @@ export function resolveOptions(input: MidstreamOptions | undefined, base: Resolv
     ),
     instrumentations: instrumentationList(o.instrumentations, base),
     disabledInstrumentations: base.disabledInstrumentations,
+    httpMetrics: codeOption('httpMetrics', 'MIDSTREAM_HTTP_METRICS', o.httpMetrics, base.httpMetrics),
   });
 }
 
@@ -119,6 +134,7 @@ export function readOptionsFromEnv(env: Env = process.env): ResolvedOptions {
     captureContentMaxBytes: readEnv('MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES', env),
     instrumentations: readEnv('MIDSTREAM_INSTRUMENTATIONS', env),
     disabledInstrumentations: readEnv('MIDSTREAM_DISABLED_INSTRUMENTATIONS', env),
+    httpMetrics: readEnv('MIDSTREAM_HTTP_METRICS', env),
   });
 }
 

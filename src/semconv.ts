@@ -149,6 +149,12 @@ export const ATTR_SERVER_PORT = 'server.port';
 export const ATTR_URL_FULL = 'url.full';
 export const ATTR_URL_PATH = 'url.path';
 
+// ---- HTTP request metrics (stable HTTP semconv; recorded by midstream's transports, MIDSTREAM_HTTP_METRICS)
+export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration';
+export const METRIC_HTTP_CLIENT_REQUEST_DURATION = 'http.client.request.duration';
+export const ATTR_URL_SCHEME = 'url.scheme';
+export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
+
 // ---- bucket boundaries ---------------------------------------------------------------------
 /** GenAI advisory buckets for durations (s), used for duration and time-to-first-chunk. */
 export const DURATION_BUCKETS_S: readonly number[] = [

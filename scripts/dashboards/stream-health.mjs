@@ -22,7 +22,7 @@ export const PANELS = [
     min: 0,
     thresholds: [[0.05, 'red']],
     description:
-      'Share of streams that did not complete, not counting deliberate stops (aborted, cancelled, client_disconnected), beside the share of HTTP responses with a 5xx status (from @opentelemetry/instrumentation-http). ' +
+      'Share of streams that did not complete, not counting deliberate stops (aborted, cancelled, client_disconnected), beside the share of HTTP responses with a 5xx status (http.server/client.request.duration, recorded by midstream or by @opentelemetry/instrumentation-http). ' +
       'A silent failure ratio well above the 5xx ratio means streams break after a 200: HTTP dashboards and SLOs count them as successes. Alert: MidstreamSilentStreamFailures.',
     targets: [
       { expr: silentFailureRatio([L.job], RI, F), legend: 'silent failures {{job}}' },

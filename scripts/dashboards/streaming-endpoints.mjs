@@ -73,7 +73,7 @@ export const PANELS = [
     unit: 'percentunit',
     min: 0,
     description:
-      'From http.server.request.duration (instrumentation-http): what an HTTP-status view reports for the same routes. Streams that fail after the headers are sent still count as 200 here; compare with the outcomes above.',
+      'From http.server.request.duration (recorded by midstream, or by @opentelemetry/instrumentation-http when it runs): what an HTTP-status view reports for the same routes. Streams that fail after the headers are sent still count as 200 here; compare with the outcomes above.',
     targets: [{ expr: http5xxRatio(R, RI, JOB, ROUTE), legend: '{{http_route}}' }],
   },
 ];

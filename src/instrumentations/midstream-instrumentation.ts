@@ -19,6 +19,7 @@ import {
   type FailedAttempt,
 } from '../core/stream-parents';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
+import { HttpRequestDuration } from '../metrics/http-request-duration';
 import * as sc from '../semconv';
 import { PACKAGE_NAME, VERSION } from '../version';
 
@@ -67,6 +68,7 @@ export abstract class MidstreamInstrumentation<
   C extends InstrumentationConfig = InstrumentationConfig,
 > extends InstrumentationBase<C> {
   private streamTelemetry: StreamTelemetry | undefined;
+  private httpDuration: HttpRequestDuration | undefined;
 
   constructor(name: string, config: C) {
     super(`${PACKAGE_NAME}/${name}`, VERSION, config);
@@ -79,6 +81,13 @@ export abstract class MidstreamInstrumentation<
   /** Called by the base class when the meter provider changes. */
   protected override _updateMetricInstruments(): void {
     this.streamTelemetry = undefined;
+    this.httpDuration = undefined;
+  }
+
+  /** The HTTP request-duration histograms on this instrumentation's meter (transports only). */
+  protected get httpRequestDuration(): HttpRequestDuration {
+    if (this.httpDuration === undefined) this.httpDuration = new HttpRequestDuration(this.meter);
+    return this.httpDuration;
   }
 
   protected get telemetry(): StreamTelemetry {

@@ -1,6 +1,7 @@
 import { Server } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { ignoreServerForHttpMetrics } from '../metrics/http-request-duration';
 import { midstreamMetricProducer } from '../metrics/metric-producer';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -100,6 +101,10 @@ function prometheusReader(env: Env, metricProducers: MetricProducer[]): MetricRe
   const host = readEnv('OTEL_EXPORTER_PROMETHEUS_HOST', env);
   const port = readEnv('OTEL_EXPORTER_PROMETHEUS_PORT', env);
   const exporter = new PrometheusExporter({ host, port, metricProducers, preventServerStart: true });
+  // Its scrapes are not app requests: they stay out of the HTTP request metrics. `_server` is the
+  // exporter's own http.Server (exporter-prometheus 0.2xx); absent, scrapes are counted.
+  const scrapeServer = (exporter as unknown as { _server?: unknown })._server;
+  if (typeof scrapeServer === 'object' && scrapeServer !== null) ignoreServerForHttpMetrics(scrapeServer);
   const where = `OTEL_EXPORTER_PROMETHEUS_PORT=${port}${host === undefined ? '' : ` (host ${host})`}`;
   exporter.startServer().then(
     () => undefined,

@@ -85,7 +85,7 @@ describe('collector configs', () => {
 
       it('reads settings with ${env:...} only and names only midstream/gen_ai attributes semconv.ts defines', () => {
         const t = text(file);
-        assert.doesNotMatch(t.replace(/\$\{env:[A-Z_]+\}/g, ''), /\$\{?[A-Za-z]/, `${file}: use \${env:NAME}`);
+        assert.doesNotMatch(t.replace(/\$\{env:[A-Z_]+(:-[^}\s]+)?\}/g, ''), /\$\{?[A-Za-z]/, `${file}: use \${env:NAME} or \${env:NAME:-default}`);
         for (const [name] of t.matchAll(/\b(?:midstream|gen_ai)\.[a-z_.]+[a-z]/g)) {
           assert.ok(semconv.has(name), `${file}: ${name} is not in src/semconv.ts`);
         }
@@ -120,7 +120,22 @@ describe('collector configs', () => {
     assert.ok(lb.protocol.otlp);
   });
 
-  it('README says the configs are lint-checked, not run', () => {
-    assert.match(readFileSync(new URL('README.md', DIR), 'utf8'), /lint-checked here, not run/);
+  it('README says the configs are checked, not run', () => {
+    assert.match(readFileSync(new URL('README.md', DIR), 'utf8'), /checked by the repository's tests, not run by them/);
+  });
+
+  it('README lists every variable the configs read, with the default the config gives it', () => {
+    const readme = readFileSync(new URL('README.md', DIR), 'utf8');
+    let seen = 0;
+    for (const file of files) {
+      for (const [, name, fallback] of text(file).matchAll(/\$\{env:([A-Z_]+)(?::-([^}\s]+))?\}/g)) {
+        seen++;
+        assert.ok(fallback, `${file}: \${env:${name}} has no default`);
+        const row = readme.split('\n').find((l) => l.startsWith(`| \`${file}\` | \`${name}\` |`));
+        assert.ok(row, `README has no row for ${name} of ${file}`);
+        assert.equal(row.split('|')[3].trim(), `\`${fallback}\``, `${name}: README default differs from ${file}`);
+      }
+    }
+    assert.ok(seen >= 6);
   });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALERTS, RECORDS, RULES_FILE, GRAFANA_FILE, alertFiles, GRAFANA_DATASOURCE_UID } from '../../scripts/build-alerts.mjs';
+import { ALERTS, RECORDS, RULES_FILE, GRAFANA_FILE, alertFiles, GRAFANA_DATASOURCE_UID, runbookBase } from '../../scripts/build-alerts.mjs';
 import { ROOT, hasPromtool, promtool, promtoolTests, readYaml, tempDir, writeYaml } from './promtool.mjs';
 
 const skip = hasPromtool() ? false : 'promtool not installed (apt-get install prometheus)';
@@ -24,6 +24,8 @@ describe('alert files', () => {
     assert.equal(rules.length, ALERTS.length);
     for (const r of rules) {
       assert.ok(r.annotations.summary && r.annotations.description, r.alert);
+      // Absolute, so the link works from Alertmanager, Grafana or a pager, wherever the rules were loaded.
+      assert.match(r.annotations.runbook, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/blob\/main\/grafana\/README\.md#[a-z]+$/);
       const anchor = r.annotations.runbook.split('#')[1];
       assert.match(readme, new RegExp(`^### ${r.alert}$`, 'm'), `README has no runbook heading for ${r.alert}`);
       assert.equal(anchor, r.alert.toLowerCase());
@@ -31,6 +33,20 @@ describe('alert files', () => {
       for (const part of ['What the user saw', 'What the system knows', 'What to check']) {
         assert.ok(section.includes(part), `runbook of ${r.alert} lacks "${part}"`);
       }
+    }
+  });
+
+  it('take their runbook base from MIDSTREAM_RUNBOOK_URL when one is set at build time', () => {
+    assert.equal(runbookBase({ MIDSTREAM_RUNBOOK_URL: 'https://wiki.example.com/runbooks ' }), 'https://wiki.example.com/runbooks');
+    assert.equal(runbookBase({}), runbookBase({ MIDSTREAM_RUNBOOK_URL: '' }));
+    const previous = process.env.MIDSTREAM_RUNBOOK_URL;
+    process.env.MIDSTREAM_RUNBOOK_URL = 'https://wiki.example.com/runbooks';
+    try {
+      const rules = Object.values(alertFiles())[0];
+      assert.match(rules, /runbook: https:\/\/wiki\.example\.com\/runbooks#midstreamsilentstreamfailures$/m);
+    } finally {
+      if (previous === undefined) delete process.env.MIDSTREAM_RUNBOOK_URL;
+      else process.env.MIDSTREAM_RUNBOOK_URL = previous;
     }
   });
 

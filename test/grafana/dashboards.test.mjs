@@ -110,4 +110,16 @@ describe('provisioning', () => {
       assert.equal(json.templating.list.find((v) => v.name === 'datasource').current.value, GRAFANA_DATASOURCE_UID);
     }
   });
+
+  it('takes the Prometheus URL from the environment, so the package folder is used as shipped', () => {
+    const [ds] = readYaml('grafana/provisioning/datasources/prometheus.yaml').datasources;
+    assert.equal(ds.url, '${MIDSTREAM_PROMETHEUS_URL}');
+    const readme = readFileSync(join(ROOT, 'grafana/README.md'), 'utf8');
+    const commands = readme.match(/```sh\n[\s\S]*?```/g).filter((c) => c.includes('docker run'));
+    assert.ok(commands.length >= 2);
+    for (const c of commands) {
+      assert.match(c, /-e MIDSTREAM_PROMETHEUS_URL=http/);
+      assert.match(c, /node_modules\/midstream-otel\/grafana[^"]*:ro"/, 'mounted read-only, never edited');
+    }
+  });
 });

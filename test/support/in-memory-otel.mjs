@@ -14,13 +14,13 @@ export function createInMemoryOtel() {
     meterProvider,
     spans: () => spanExporter.getFinishedSpans(),
     resetSpans: () => spanExporter.reset(),
-    /** Collects now and returns every data point of `name` as {attributes, value}. */
+    /** Collects now and returns every data point of `name` as {attributes, value, scope}. */
     async metric(name) {
       const { resourceMetrics } = await reader.collect();
       const points = [];
       for (const sm of resourceMetrics.scopeMetrics) {
         for (const m of sm.metrics) {
-          if (m.descriptor.name === name) points.push(...m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value })));
+          if (m.descriptor.name === name) points.push(...m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value, scope: sm.scope.name })));
         }
       }
       return points;

@@ -15,7 +15,7 @@
 //   spans: [{ name, kind, traceId, spanId, parentSpanId, startTimeUnixNano, endTimeUnixNano (strings),
 //            status: {code, message}, attributes, events:
 //            [{name, attributes}], resource }]   (attribute values decoded to plain JS values)
-//   metrics: [{ name, unit, dataPoints: [{ attributes, value | count | sum }] }]
+//   metrics: [{ name, unit, scope, dataPoints: [{ attributes, value | count | sum }] }]
 //   requests: { traces, metrics }, rejected,
 //   waitForSpan(pred, timeoutMs = 10000): resolves with the first matching span (or rejects),
 //   close() }>
@@ -72,6 +72,7 @@ function decodeMetrics(body, metrics) {
         metrics.push({
           name: m.name,
           unit: m.unit,
+          scope: sm.scope?.name,
           dataPoints: (data.dataPoints ?? []).map((p) => ({
             attributes: attributes(p.attributes),
             value: p.asInt !== undefined ? Number(p.asInt) : p.asDouble,

@@ -72,6 +72,8 @@ const ROWS = [
   ['MIDSTREAM_INSTRUMENTATIONS', 'fetch,fecth,opneai', ['fetch'], /MIDSTREAM_INSTRUMENTATIONS=fetch,fecth,opneai has unknown instrumentations fecth, opneai \(valid: .*\); using fetch$/],
   ['MIDSTREAM_DISABLED_INSTRUMENTATIONS', 'http-client', ['http-client'], null],
   ['MIDSTREAM_DISABLED_INSTRUMENTATIONS', 'bogus', [], /MIDSTREAM_DISABLED_INSTRUMENTATIONS=bogus has an unknown instrumentation bogus \(valid: .*\); using the default \(none\)$/],
+  ['MIDSTREAM_HTTP_METRICS', 'OFF', 'off', null],
+  ['MIDSTREAM_HTTP_METRICS', 'sometimes', 'auto', /^midstream: MIDSTREAM_HTTP_METRICS=sometimes is not one of auto, on, off; using the default auto$/],
   ['MIDSTREAM_EXIT_TIMEOUT_MS', '500', 500, null],
   ['MIDSTREAM_EXIT_TIMEOUT_MS', '99999999999999999999', 60000, /MIDSTREAM_EXIT_TIMEOUT_MS=99999999999999999999 is above the maximum 60000; using 60000$/],
   ['MIDSTREAM_EXIT_TIMEOUT_MS', 'x', 1000, /MIDSTREAM_EXIT_TIMEOUT_MS=x is not an integer \(0..60000\); using the default 1000$/],

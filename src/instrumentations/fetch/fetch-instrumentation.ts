@@ -1,11 +1,13 @@
-import { context, diag, type Context } from '@opentelemetry/api';
+import { channel } from 'node:diagnostics_channel';
+import { context, diag, SpanKind, type Context } from '@opentelemetry/api';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { isSdkStream, registerTransportStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import { createWireReader } from '../../core/wire-reader';
+import { portOf, requestErrorType, shouldRecordHttpMetric } from '../../metrics/http-request-duration';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
-import { requestFacts, requestModel, requestUrl, type RequestFacts } from './request-facts';
+import { normalizeMethod, requestFacts, requestModel, requestUrl, type RequestFacts } from './request-facts';
 import { clientStreamInit } from './client-stream-init';
 import { tapResponse } from './response-tap';
 import { matchStream } from './stream-match';
@@ -20,7 +22,13 @@ type BrandedFetch = Fetch & { [WRAPPER]?: true };
 
 interface CallFacts extends RequestFacts {
   readonly parentContext: Context;
+  /** Whether midstream records `http.client.request.duration` for this call. */
+  readonly recordHttp: boolean;
 }
+
+// @opentelemetry/instrumentation-undici (and other tracers of fetch) listen here; in `auto` mode
+// they own the HTTP client metric of fetch calls.
+const undiciRequestCreate = channel('undici:request:create');
 
 /**
  * Streams received through the global `fetch` (undici): Server-Sent Events, NDJSON, and the
@@ -90,10 +98,23 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
       if (call === undefined) return promise;
       // 2nd step: headers arrived. The app's promise resolves with the same Response (or rejects
       // with the same error: a fetch that fails before the headers began no stream).
-      return promise.then((response) => {
-        guarded('fetch.response', () => instrumentation.onResponse(response, call));
-        return response;
-      });
+      if (!call.recordHttp) {
+        return promise.then((response) => {
+          guarded('fetch.response', () => instrumentation.onResponse(response, call));
+          return response;
+        });
+      }
+      return promise.then(
+        (response) => {
+          guarded('fetch.requestMetric', () => instrumentation.recordRequest(call, response, undefined));
+          guarded('fetch.response', () => instrumentation.onResponse(response, call));
+          return response;
+        },
+        (error: unknown) => {
+          guarded('fetch.requestMetric', () => instrumentation.recordRequest(call, undefined, error));
+          throw error; // the app's own error object, unchanged
+        },
+      );
     } as BrandedFetch;
     Object.defineProperty(wrapped, 'length', { value: original.length });
     Object.defineProperty(wrapped, 'name', { value: original.name });
@@ -102,7 +123,28 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
   }
 
   private callFacts(input: unknown, init: unknown): CallFacts {
-    return { ...requestFacts(input, init, now()), parentContext: context.active() };
+    const parentContext = context.active();
+    const mode = this.options.httpMetrics;
+    const recordHttp =
+      shouldRecordHttpMetric(mode, parentContext, SpanKind.CLIENT, false) &&
+      (mode === 'on' || !undiciRequestCreate.hasSubscribers);
+    return { ...requestFacts(input, init, now()), parentContext, recordHttp };
+  }
+
+  /** `http.client.request.duration`: fetch() called → response headers, or the failure before them. */
+  private recordRequest(call: CallFacts, response: Response | undefined, error: unknown): void {
+    const href = response !== undefined && response.url !== '' ? response.url : requestUrl(call.input);
+    if (href === undefined || !URL.canParse(href)) return;
+    const url = new URL(href);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+    this.httpRequestDuration.recordClient(call.startTime, now(), {
+      method: normalizeMethod(call.method),
+      scheme: url.protocol === 'https:' ? 'https' : 'http',
+      statusCode: response?.status,
+      errorType: response === undefined ? requestErrorType(error) : undefined,
+      serverAddress: url.hostname,
+      serverPort: portOf(url),
+    });
   }
 
   private onResponse(response: Response, call: CallFacts): void {

@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, errorMonitor } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { context, type Context } from '@opentelemetry/api';
+import { context, SpanKind, type Context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
@@ -8,7 +8,9 @@ import { isSdkStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import { trackNodeReadable } from '../../core/track-node-stream';
 import { createWireReader } from '../../core/wire-reader';
+import { portOf, requestErrorType, shouldRecordHttpMetric, wrapsOtelHttp } from '../../metrics/http-request-duration';
 import { clientStreamInit } from '../fetch/client-stream-init';
+import { normalizeMethod } from '../fetch/request-facts';
 import { matchStream } from '../fetch/stream-match';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import { wrapInChain } from './chain-wrap';
@@ -28,6 +30,8 @@ interface CallFacts {
   readonly startTime: number;
   readonly parentContext: Context;
   readonly signal: AbortSignal | undefined;
+  /** Whether midstream records `http.client.request.duration` for this request. */
+  readonly recordHttp: boolean;
 }
 
 /** The `signal` option of `http.request(url?, options?, cb?)`, if any. */
@@ -121,15 +125,20 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
   private wrapRequest(original: RequestFn): RequestFn {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
+    // instrumentation-http patched first (it runs inside ours): it records the HTTP metrics.
+    const otelHttpInside = wrapsOtelHttp(original);
     return function request(this: unknown, ...args: unknown[]): unknown {
       // Someone wrapped over us and we were disabled since: pass through.
       if (!instrumentation.isEnabled()) return original.apply(this, args);
       // 1st step: the app called request(); we keep the time, the context and the signal only.
       const startTime = now();
       const req = original.apply(this, args);
-      guarded('http-client.request', () =>
-        instrumentation.watchRequest(req, { startTime, parentContext: context.active(), signal: signalOf(args) }),
-      );
+      guarded('http-client.request', () => {
+        const parentContext = context.active();
+        const mode = instrumentation.options.httpMetrics;
+        const recordHttp = shouldRecordHttpMetric(mode, parentContext, SpanKind.CLIENT, otelHttpInside);
+        instrumentation.watchRequest(req, { startTime, parentContext, signal: signalOf(args), recordHttp });
+      });
       return req;
     };
   }
@@ -141,6 +150,7 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
     const originalEmit = (request as unknown as { emit: EmitFn }).emit;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
+    let responded = false;
     const emit = function emit(this: ClientRequest, event: string | symbol, ...args: unknown[]): boolean {
       if (event === 'response') {
         // 2nd step: headers arrived, body not yet; runs before the app's 'response' listeners.
@@ -148,11 +158,39 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
           if (hadOwnEmit) request.emit = originalEmit;
           else delete (request as { emit?: EmitFn }).emit;
         }
+        if (call.recordHttp) {
+          responded = true;
+          guarded('http-client.requestMetric', () => instrumentation.recordRequest(request, call, args[0], undefined));
+        }
         guarded('http-client.response', () => instrumentation.onResponse(request, args[0], call));
       }
       return originalEmit.call(this, event, ...args);
     };
     request.emit = emit;
+    // errorMonitor: observes 'error' without counting as a handler (an unhandled error still throws).
+    if (call.recordHttp) {
+      request.once(errorMonitor, (error: unknown) => {
+        if (!responded) {
+          responded = true;
+          guarded('http-client.requestMetric', () => instrumentation.recordRequest(request, call, undefined, error));
+        }
+      });
+    }
+  }
+
+  /** `http.client.request.duration`: request issued → response headers, or the failure before them. */
+  private recordRequest(req: ClientRequest, call: CallFacts, response: unknown, error: unknown): void {
+    const url = requestUrl(req);
+    const res = response instanceof EventEmitter ? (response as IncomingMessage) : undefined;
+    this.httpRequestDuration.recordClient(call.startTime, now(), {
+      method: normalizeMethod(req.method),
+      scheme: url.protocol === 'https:' ? 'https' : 'http',
+      statusCode: res?.statusCode,
+      errorType: res === undefined ? requestErrorType(error) : undefined,
+      protocolVersion: res?.httpVersion,
+      serverAddress: url.hostname,
+      serverPort: portOf(url),
+    });
   }
 
   private onResponse(req: ClientRequest, response: unknown, call: CallFacts): void {

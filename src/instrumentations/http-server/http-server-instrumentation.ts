@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { context, propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
@@ -13,6 +14,7 @@ import { normalizeMethod } from '../fetch/request-facts';
 import { protocolOfContentType } from '../fetch/stream-match';
 import { wrapInChain } from '../http-client/chain-wrap';
 import { moduleTargets } from '../http-client/module-targets';
+import { isIgnoredServer, shouldRecordHttpMetric, wrapsOtelHttp } from '../../metrics/http-request-duration';
 import { MidstreamInstrumentation } from '../midstream-instrumentation';
 import {
   frameworkRoute,
@@ -31,6 +33,15 @@ type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 type Method = 'writeHead' | 'write' | 'end' | 'destroy';
 type ResponseMethods = Record<Method, AnyFn>;
 
+/** What the patched `emit` knows about the server and the wrappers around it. */
+interface EmitterFacts {
+  readonly server: unknown;
+  /** instrumentation-http's wrapper runs under ours (it patched `emit` first). */
+  readonly bindsBelow: boolean;
+  /** That wrapper records the HTTP request metric itself. */
+  readonly otelHttpInside: boolean;
+}
+
 /** Per response: when the request arrived, and the tracker once the response turned out to be a stream. */
 interface ResponseState {
   readonly startTime: number;
@@ -38,6 +49,8 @@ interface ResponseState {
   tracker: StreamTracker | undefined;
   /** The app destroyed its own response (`res.destroy()`), which is not a client disconnect. */
   destroyedByApp: boolean;
+  /** `http.route` for the HTTP request metric, once known. */
+  route: string | undefined;
 }
 
 /** The media type of a content-type value, lower case, without parameters. */
@@ -222,11 +235,14 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instrumentation = this;
     // Another instrumentation's wrapper under ours (instrumentation-http patched `emit` first) makes
-    // the request's context itself, from the root context, and binds the request's listeners to it.
+    // the request's context itself, from the root context, and binds the request's listeners to it;
+    // instrumentation-http inside ours also records the HTTP request metric itself.
     const bindsBelow = isShimmerWrapped(original);
+    const otelHttpInside = wrapsOtelHttp(original);
     return function emit(this: unknown, event: unknown, req?: unknown, res?: unknown): unknown {
       if (event === 'request' && instrumentation.isEnabled()) {
-        const ctx = guarded('http-server.request', () => instrumentation.watchResponse(req, res, bindsBelow));
+        const emitter: EmitterFacts = { server: this, bindsBelow, otelHttpInside };
+        const ctx = guarded('http-server.request', () => instrumentation.watchResponse(req, res, emitter));
         // eslint-disable-next-line prefer-rest-params
         if (ctx !== undefined) return context.with(ctx, Reflect.apply, undefined, original, this, arguments);
       }
@@ -240,16 +256,16 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
    * failed streams) and returns the context the handler must run in (undefined: the current one);
    * wraps the response's own methods until its headers go out.
    */
-  private watchResponse(request: unknown, response: unknown, bindsBelow: boolean): Context | undefined {
+  private watchResponse(request: unknown, response: unknown, emitter: EmitterFacts): Context | undefined {
     if (!(request instanceof EventEmitter) || !(response instanceof EventEmitter)) return undefined;
     const scope = new ServerRequestScope();
-    this.watchMethods(request as IncomingMessage, response as ServerResponse, scope);
+    this.watchMethods(request as IncomingMessage, response as ServerResponse, scope, emitter);
     const active = context.active();
     // Under instrumentation-http's request context (it wraps emit over ours): the scope follows it.
     if (linkScopeToRpc(active, scope)) return undefined;
     // instrumentation-http's wrapper runs under ours and starts its request context from the root:
     // the scope is tied to that context when it binds the response.
-    if (bindsBelow) {
+    if (emitter.bindsBelow) {
       linkWhenBoundBelow(response as ServerResponse, scope);
       return undefined;
     }
@@ -264,9 +280,21 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
   }
 
   /** Wraps the response's own methods until its headers go out; follows how it ends for the scope. */
-  private watchMethods(req: IncomingMessage, res: ServerResponse, scope: ServerRequestScope): void {
+  private watchMethods(req: IncomingMessage, res: ServerResponse, scope: ServerRequestScope, emitter: EmitterFacts): void {
     const target = res as unknown as ResponseMethods;
-    const state: ResponseState = { startTime: now(), decided: false, tracker: undefined, destroyedByApp: false };
+    const state: ResponseState = {
+      startTime: now(),
+      decided: false,
+      tracker: undefined,
+      destroyedByApp: false,
+      route: undefined,
+    };
+    if (
+      shouldRecordHttpMetric(this.options.httpMetrics, context.active(), SpanKind.SERVER, emitter.otelHttpInside) &&
+      !isIgnoredServer(emitter.server)
+    ) {
+      res.once('close', () => guarded('http-server.requestMetric', () => this.recordRequest(req, res, state)));
+    }
     // Added before the handler runs, so it runs before an app's own 'close' listener that aborts the upstream.
     res.once('close', () => {
       if (!res.writableFinished && !state.destroyedByApp) scope.clientLeft();
@@ -342,6 +370,20 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
     for (const m of methods) target[m] = wrappers[m];
   }
 
+  /** `http.server.request.duration` of one request, when its response closed (finished or not). */
+  private recordRequest(req: IncomingMessage, res: ServerResponse, state: ResponseState): void {
+    const version = req.httpVersion;
+    this.httpRequestDuration.recordServer(state.startTime, now(), {
+      method: normalizeMethod(req.method ?? 'GET'),
+      scheme: (req.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http',
+      statusCode: res.headersSent ? res.statusCode : undefined,
+      // Closed before any response was sent: no status to report.
+      errorType: res.headersSent ? undefined : 'response_not_sent',
+      protocolVersion: version === '2.0' ? '2' : version === '3.0' ? '3' : version,
+      route: state.route ?? frameworkRoute(req),
+    });
+  }
+
   /** Starts the stream span if the response's content type is a streaming one; undefined otherwise. */
   private startIfStream(
     req: IncomingMessage,
@@ -365,7 +407,10 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
       [sc.ATTR_HTTP_REQUEST_METHOD]: method,
       [sc.ATTR_HTTP_RESPONSE_STATUS_CODE]: res.statusCode,
     };
-    if (route !== undefined) metricAttributes[sc.ATTR_HTTP_ROUTE] = route;
+    if (route !== undefined) {
+      metricAttributes[sc.ATTR_HTTP_ROUTE] = route;
+      state.route = route;
+    }
     const spanAttributes: Attributes = {};
     const path = typeof req.url === 'string' ? req.url.split('?', 1)[0] : undefined;
     if (path !== undefined) spanAttributes[sc.ATTR_URL_PATH] = path;

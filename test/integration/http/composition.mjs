@@ -115,6 +115,20 @@ export function compositionTests(order) {
     assert.equal(httpSpan.attributes['http.response.status_code'], 200, 'instrumentation-http cannot see the disconnect');
   });
 
+  test(`${order}: HTTP request durations are instrumentation-http's alone (midstream does not count them twice)`, async (t) => {
+    const { url, done } = await server(t, (req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    await get(url('/unavailable'));
+    await done;
+    for (const name of ['http.server.request.duration', 'http.client.request.duration']) {
+      const unavailable = (await otel.metric(name)).filter((p) => p.attributes['http.response.status_code'] === 503);
+      assert.ok(unavailable.length > 0, `${name} recorded`);
+      assert.deepEqual([...new Set(unavailable.map((p) => p.scope))], ['@opentelemetry/instrumentation-http'], name);
+    }
+  });
+
   test(`${order}: a JSON response has the HTTP span and no stream span`, async (t) => {
     const { url, done } = await server(t, (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
