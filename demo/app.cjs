@@ -26,12 +26,14 @@ const openai = new OpenAI({ apiKey: 'demo', baseURL: `${llm}/v1`, maxRetries: 1,
 const relayOpenai = new OpenAI({ apiKey: 'demo', baseURL: `${llm}/v1`, maxRetries: 0, timeout: 30_000 });
 const anthropic = new Anthropic({ apiKey: 'demo', baseURL: llm, maxRetries: 1, timeout: 30_000 });
 
-const counts = { relayLeft: 0, sdkBreaks: 0, sdkAborts: 0, hanging: 0 };
+const counts = { relayLeft: 0, relayLeftUncancelled: 0, sdkBreaks: 0, sdkAborts: 0, hanging: 0 };
 
 async function relayClient(base, n, { scenario, onFirstEvent } = {}) {
   const leave = scenario === undefined && n % RELAY_LEAVE_EVERY === RELAY_LEAVE_EVERY - 1;
   const query = scenario ? `&scenario=${scenario}` : '';
-  const res = await fetch(`${base}/chat?model=${n % 2 ? 'gpt-4o' : 'o4-mini'}${query}`, { headers: { accept: 'text/event-stream' } });
+  // Every other client that leaves early talks to the endpoint that does not cancel its upstream.
+  const path = leave && n % (2 * RELAY_LEAVE_EVERY) === 2 * RELAY_LEAVE_EVERY - 1 ? '/chat-legacy' : '/chat';
+  const res = await fetch(`${base}${path}?model=${n % 2 ? 'gpt-4o' : 'o4-mini'}${query}`, { headers: { accept: 'text/event-stream' } });
   if (!res.ok) return void (await res.text());
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -43,6 +45,7 @@ async function relayClient(base, n, { scenario, onFirstEvent } = {}) {
     if (events > 0) onFirstEvent?.();
     if (leave && events >= 3) {
       counts.relayLeft++;
+      if (path === '/chat-legacy') counts.relayLeftUncancelled++;
       return void (await reader.cancel());
     }
   }

@@ -1,6 +1,11 @@
 // The app's own streaming endpoint (node:http): `GET /chat?model=...` asks the LLM for an answer
 // through the openai SDK and relays it to the client as Server-Sent Events, the way a chat backend
 // sits between a browser and a model provider. Nothing here knows about telemetry.
+// - `/chat` aborts the upstream call when its client leaves (cancellation propagated);
+//   `/chat-legacy` is the same endpoint as many apps ship it: it keeps generating for nobody.
+// - When the upstream answer breaks after it started (a reset, an error event, a close without
+//   finish_reason), the relay starts it over once from scratch, in the same request: the retry that
+//   pays for the whole answer twice.
 const http = require('node:http');
 
 /**
@@ -12,11 +17,11 @@ const http = require('node:http');
 function createRelay({ openai, abortUpstreamOnDisconnect = true }) {
   return http.createServer((req, res) => {
     const url = new URL(req.url, 'http://relay.invalid');
-    if (url.pathname !== '/chat') {
+    if (url.pathname !== '/chat' && url.pathname !== '/chat-legacy') {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
     }
-    void relay(openai, url, req, res, abortUpstreamOnDisconnect);
+    void relay(openai, url, req, res, abortUpstreamOnDisconnect && url.pathname === '/chat');
   });
 }
 
@@ -44,18 +49,35 @@ async function relay(openai, url, req, res, abortUpstreamOnDisconnect) {
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  try {
-    for await (const chunk of stream) {
-      const text = chunk.choices[0]?.delta?.content;
-      if (text) res.write(`data: ${JSON.stringify({ text })}\n\n`);
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    let finished = false;
+    try {
+      for await (const chunk of stream) {
+        const text = chunk.choices[0]?.delta?.content;
+        if (chunk.choices[0]?.finish_reason) finished = true;
+        if (text) res.write(`data: ${JSON.stringify({ text })}\n\n`);
+      }
+    } catch {
+      // The upstream broke mid-answer (reset, error event), or we aborted it for a client that left.
     }
-    // Also reached when the upstream closed early without finish_reason: the SDK ends quietly,
-    // so this relay passes half an answer on as a whole one (midstream's openai span says truncated).
-    res.end('data: [DONE]\n\n');
-  } catch {
-    // The upstream broke mid-answer (reset, error event), or we aborted it for a client that left.
-    if (!res.destroyed) res.end('event: error\ndata: {"error":"upstream stream failed"}\n\n');
+    if (finished || res.destroyed || upstream.signal.aborted) break;
+    // Half an answer: start over once, from scratch (the client gets the new answer after the old half).
+    if (attempt === 2) break;
+    try {
+      stream = await openai.chat.completions.create(
+        {
+          model: url.searchParams.get('model') ?? 'gpt-4o-mini',
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [{ role: 'user', content: url.searchParams.get('q') ?? 'Why do streams fail after the 200?' }],
+        },
+        { signal: upstream.signal },
+      );
+    } catch {
+      break;
+    }
   }
+  if (!res.destroyed) res.end('data: [DONE]\n\n');
 }
 
 module.exports = { createRelay };

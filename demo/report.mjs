@@ -118,9 +118,11 @@ export function formatReport({ samples, seconds, llmPort, served, clients, stall
     `  chunk gap p99                       ${secs(quantile(0.99, samples, 'midstream_stream_chunk_gap', llmSdk))}`,
     `  stalls (gaps > threshold)           ${[...stalls.values()].reduce((a, b) => a + b, 0)}, as events: stalled streams may still complete`,
     '',
+    ...orphanLines(samples),
+    '',
     `Ground truth: the LLM-like server sent ${served.http500} HTTP 500s, ${served.drop} socket drops, ${served.close} closes without the`,
     `terminal event, ${served.error} in-stream errors and ${served.stall} stalls of ${stallMs} ms; clients left ${clients.relayLeft} relayed answers early,`,
-    `broke out of ${clients.sdkBreaks} and aborted ${clients.sdkAborts} SDK streams; a deploy (SIGTERM, SIGKILL ${graceMs / 1000} s later, a new`,
+    `${clients.relayLeftUncancelled} on /chat-legacy, which does not cancel its upstream; they broke out of ${clients.sdkBreaks} and aborted ${clients.sdkAborts} SDK streams; a deploy (SIGTERM, SIGKILL ${graceMs / 1000} s later, a new`,
     `process) cut ${clients.hanging} answers still streaming.`,
     '',
     'silent failure = a stream that started (HTTP 200) and then failed: truncated, errored, interrupted, ...',
@@ -128,4 +130,22 @@ export function formatReport({ samples, seconds, llmPort, served, clients, stall
     'by your endpoint is counted on each side it crosses (SDK call, endpoint, the endpoint\'s client).',
   );
   return lines;
+}
+
+const total = (map) => [...map.values()].reduce((a, b) => a + b, 0);
+
+/** Orphaned upstreams by how they ended, what they generated after the client left, and the retries. */
+function orphanLines(samples) {
+  const byOutcome = sumBy(samples, 'midstream_orphaned_streams_total', 'midstream_outcome');
+  const ended = [...byOutcome].map(([o, n]) => `${n} ${o}`).join(', ') || 'none';
+  const chars = total(sumBy(samples, 'midstream_orphaned_output_chars_total', 'midstream_source'));
+  const tokens = total(sumBy(samples, 'midstream_orphaned_output_tokens_total', 'midstream_source'));
+  const latency = (q) => secs(quantile(q, samples, 'midstream_orphaned_duration'));
+  const retries = total(sumBy(samples, 'midstream_retry_streams_total', 'midstream_source'));
+  const retried = total(sumBy(samples, 'midstream_retry_output_chars_total', 'midstream_source'));
+  return [
+    `Generation nobody received (relay upstreams whose client had left): ${ended}`,
+    `  after the client left: ${chars} characters, ${tokens} output tokens; upstream ended ${latency(0.5)} (p50) / ${latency(0.95)} (p95) later`,
+    `  retries after a failed answer: ${retries} streams, paying again for ${retried} characters already received`,
+  ];
 }

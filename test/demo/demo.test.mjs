@@ -87,8 +87,15 @@ describe('npm run demo', { timeout: 60_000 }, () => {
     assert.match(stdout, /chunk gap p99\s+[\d.]+ m?s/);
   });
 
-  it('keeps the report under 40 lines without color codes', () => {
-    assert.ok(stdout.split('\n').length < 40, stdout);
+  it('reports the generation nobody received: orphaned upstreams (cancelled and not) and paid retries', () => {
+    assert.match(stdout, /^Generation nobody received \(relay upstreams whose client had left\): .*\d+ aborted/m);
+    assert.match(stdout, /^Generation nobody received .*\d+ (completed|truncated|errored)/m, 'an upstream of /chat-legacy ran on for nobody');
+    assert.match(stdout, /^ {2}after the client left: [1-9]\d* characters/m);
+    assert.match(stdout, /^ {2}retries after a failed answer: [1-9]\d* streams/m);
+  });
+
+  it('keeps the report under 45 lines without color codes', () => {
+    assert.ok(stdout.split('\n').length < 45, stdout);
     assert.doesNotMatch(stdout, /\x1b\[/);
   });
 
