@@ -6,7 +6,7 @@ import { markSdkStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator, type ItemReader } from '../../core/track-async-iterable';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { readBedrockError, readConverseItem, readInvokeItem } from './bedrock-items';
 
 type AnyFunction = (...args: unknown[]) => unknown;

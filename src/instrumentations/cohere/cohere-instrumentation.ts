@@ -10,7 +10,7 @@ import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream, markSdkStream } from '../../core/layering';
 import type { ItemReader } from '../../core/track-async-iterable';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { readCohereV1Item, readCohereV2Item } from './cohere-items';
 
 type AnyFunction = (...args: unknown[]) => unknown;

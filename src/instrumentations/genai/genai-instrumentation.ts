@@ -7,7 +7,7 @@ import { isAbortError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { readGenAIChunk, readGenAIError } from './genai-items';
 
 type AnyFunction = (...args: unknown[]) => unknown;

@@ -11,7 +11,7 @@ import { markSdkStream, markWrapperStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { readLangChainItem } from './langchain-items';
 
 const PACKAGE = '@langchain/core';

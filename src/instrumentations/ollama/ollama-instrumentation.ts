@@ -9,7 +9,7 @@ import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream, endTransportWith, markSdkStream, type TransportStream } from '../../core/layering';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { readOllamaError, readOllamaItem } from './ollama-items';
 
 type AnyFunction = (...args: unknown[]) => unknown;

@@ -14,7 +14,7 @@ import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
 import * as sc from '../../semconv';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { findRequest, rememberRequest, type RequestInfo } from './request-registry';
 import { countItems, type StainlessProvider } from './stainless-provider';
 import { readStreamError } from './stream-errors';

@@ -7,7 +7,7 @@ import { startScriptServer } from './sse-script-server.mjs';
 import { instrument, sdkRequire } from './sdk-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 
-import { FetchInstrumentation } from '../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../dist/instrumentations/transport/fetch/index.js';
 
 test(
   'without a context manager the stream is still counted once and the active gauge returns to 0',

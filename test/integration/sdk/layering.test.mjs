@@ -7,7 +7,7 @@ import { startScriptServer } from './sse-script-server.mjs';
 import { instrument, sdkRequire, until } from './sdk-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 
-import { FetchInstrumentation } from '../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../dist/instrumentations/transport/fetch/index.js';
 
 test(
   'one openai stream over instrumented fetch counts once in midstream.stream.outcomes',

@@ -1,14 +1,14 @@
 import { context, diag, type Context } from '@opentelemetry/api';
-import { now } from '../../core/clock';
-import { guarded } from '../../core/guard';
-import { isSdkStream, registerTransportStream } from '../../core/layering';
-import { processState } from '../../core/process-state';
-import { createWireReader } from '../../core/wire-reader';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
-import { requestFacts, requestModel, requestUrl, type RequestFacts } from './request-facts';
-import { clientStreamInit } from './client-stream-init';
+import { now } from '../../../core/clock';
+import { guarded } from '../../../core/guard';
+import { isSdkStream, registerTransportStream } from '../../../core/layering';
+import { processState } from '../../../core/process-state';
+import { createWireReader } from '../../../core/wire-reader';
+import { MidstreamInstrumentation } from '../../kit/midstream-instrumentation';
+import { requestFacts, requestModel, requestUrl, type RequestFacts } from '../../kit/request-facts';
+import { clientStreamInit } from '../../kit/client-stream-init';
 import { tapResponse } from './response-tap';
-import { matchStream } from './stream-match';
+import { matchStream } from '../../kit/stream-match';
 import type { FetchInstrumentationConfig } from './types';
 
 /** Brand on our fetch wrapper, shared by every copy of midstream in the process. */

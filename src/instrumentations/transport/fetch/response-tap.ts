@@ -1,8 +1,8 @@
-import { registerTransportStream } from '../../core/layering';
-import type { StreamTracker } from '../../core/stream-tracker';
-import { trackReadableStream } from '../../core/track-web-stream';
-import type { WireReader } from '../../core/wire-reader';
-import { processState } from '../../core/process-state';
+import { registerTransportStream } from '../../../core/layering';
+import type { StreamTracker } from '../../../core/stream-tracker';
+import { trackReadableStream } from '../../../core/track-web-stream';
+import type { WireReader } from '../../../core/wire-reader';
+import { processState } from '../../../core/process-state';
 
 type BodyMethod = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes' | 'formData';
 const BODY_METHODS: readonly BodyMethod[] = ['text', 'json', 'arrayBuffer', 'blob', 'bytes', 'formData'];

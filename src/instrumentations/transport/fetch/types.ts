@@ -1,14 +1,10 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { TerminalRule } from '../../protocols/terminal-rules';
+import type { StreamRule, UrlPattern } from '../../kit/stream-match';
 
-/** A URL pattern: a substring of the response URL, or a RegExp tested against it. */
-export type UrlPattern = string | RegExp;
+export type { UrlPattern };
 
 /** Marks the responses of matching URLs as streams read with `rule` (its framing and terminal marker). */
-export interface FetchStreamRule {
-  readonly match: UrlPattern;
-  readonly rule: TerminalRule;
-}
+export type FetchStreamRule = StreamRule;
 
 /**
  * Configuration of {@link FetchInstrumentation}. Without any option, a response is a stream when its

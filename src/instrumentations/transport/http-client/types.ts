@@ -1,10 +1,10 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { FetchStreamRule, UrlPattern } from '../fetch/types';
+import type { StreamRule, UrlPattern } from '../../kit/stream-match';
 
 export type { UrlPattern };
 
 /** Marks the responses of matching URLs as streams read with `rule` (its framing and terminal marker). */
-export type HttpStreamRule = FetchStreamRule;
+export type HttpStreamRule = StreamRule;
 
 /**
  * Configuration of {@link HttpClientInstrumentation}; the same stream matching as the fetch

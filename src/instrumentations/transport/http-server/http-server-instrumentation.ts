@@ -3,16 +3,16 @@ import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerRe
 import { context, propagation, SpanKind, trace, type Attributes } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
-import { now } from '../../core/clock';
-import { guarded } from '../../core/guard';
-import { processState } from '../../core/process-state';
-import type { StreamTracker } from '../../core/stream-tracker';
-import * as sc from '../../semconv';
-import { normalizeMethod } from '../fetch/request-facts';
-import { protocolOfContentType } from '../fetch/stream-match';
-import { wrapInChain } from '../http-client/chain-wrap';
-import { moduleTargets } from '../http-client/module-targets';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { now } from '../../../core/clock';
+import { guarded } from '../../../core/guard';
+import { processState } from '../../../core/process-state';
+import type { StreamTracker } from '../../../core/stream-tracker';
+import * as sc from '../../../semconv';
+import { normalizeMethod } from '../../kit/request-facts';
+import { protocolOfContentType } from '../../kit/stream-match';
+import { wrapInChain } from '../../kit/chain-wrap';
+import { moduleTargets } from '../../kit/module-targets';
+import { MidstreamInstrumentation } from '../../kit/midstream-instrumentation';
 import type { HttpServerInstrumentationConfig } from './types';
 
 const SOURCE = 'http.server';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GoogleGenAIInstrumentation } from '../../../../dist/instrumentations/genai/index.js';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { sumWhere } from '../../../support/in-memory-otel.mjs';
 import {
   capture,

@@ -3,7 +3,7 @@
 // is enabled first here, as `--require midstream-otel/register` does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { OllamaInstrumentation } from '../../../../dist/instrumentations/ollama/index.js';
 import { startNdjsonServer } from '../ndjson-script-server.mjs';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';

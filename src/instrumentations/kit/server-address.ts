@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../semconv';
+import { ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '../../semconv';
 
 /** Adds `server.address` / `server.port` from a base URL an SDK was configured with; ignores what URL cannot parse. */
 export function addServerAttributes(attributes: Attributes, href: string | URL | undefined): void {

@@ -1,6 +1,20 @@
 import type { StreamProtocol } from '../../core/stream-tracker';
 import { providerForHost, ruleForRequest, type TerminalRule } from '../../protocols/terminal-rules';
-import type { FetchInstrumentationConfig, UrlPattern } from './types';
+
+/** A URL pattern: a substring of the response URL, or a RegExp tested against it. */
+export type UrlPattern = string | RegExp;
+
+/** Marks the responses of matching URLs as streams read with `rule` (its framing and terminal marker). */
+export interface StreamRule {
+  readonly match: UrlPattern;
+  readonly rule: TerminalRule;
+}
+
+/** The stream-matching part of a client transport's configuration (fetch, http client). */
+export interface StreamMatchConfig {
+  readonly streamUrls?: readonly UrlPattern[];
+  readonly rules?: readonly StreamRule[];
+}
 
 /** How a response is read when it is a stream. */
 export interface StreamMatch {
@@ -39,7 +53,7 @@ function matches(url: string, pattern: UrlPattern): boolean {
  * A user-matched URL answering `application/json` is a non-streaming answer (an error body, or
  * `stream: false`), not a stream.
  */
-export function matchStream(url: URL, contentType: string | null, config: FetchInstrumentationConfig): StreamMatch | undefined {
+export function matchStream(url: URL, contentType: string | null, config: StreamMatchConfig): StreamMatch | undefined {
   const type = mediaType(contentType);
   const byType = protocolOfContentType(type);
   const json = type === 'application/json';

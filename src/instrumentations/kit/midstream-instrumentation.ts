@@ -4,15 +4,15 @@ import {
   type InstrumentationConfig,
   type InstrumentationModuleDefinition,
 } from '@opentelemetry/instrumentation';
-import { toEpochMillis } from '../core/clock';
-import { guarded } from '../core/guard';
-import { notifyWrapperStream } from '../core/layering';
-import { processState } from '../core/process-state';
-import { addServerAttributes } from '../core/server-address';
-import { StreamTelemetry } from '../core/stream-telemetry';
-import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
-import * as sc from '../semconv';
-import { PACKAGE_NAME, VERSION } from '../version';
+import { toEpochMillis } from '../../core/clock';
+import { guarded } from '../../core/guard';
+import { notifyWrapperStream } from '../../core/layering';
+import { processState } from '../../core/process-state';
+import { addServerAttributes } from './server-address';
+import { StreamTelemetry } from '../../core/stream-telemetry';
+import { StreamTracker, type StreamProtocol } from '../../core/stream-tracker';
+import * as sc from '../../semconv';
+import { PACKAGE_NAME, VERSION } from '../../version';
 
 /** A GenAI stream of an SDK adapter: the GenAI attributes and span name are derived from these. */
 export interface GenAiStreamInit {

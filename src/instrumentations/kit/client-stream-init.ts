@@ -1,7 +1,7 @@
 import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import { providerForHost } from '../../protocols/terminal-rules';
 import * as sc from '../../semconv';
-import type { StartStreamInit } from '../midstream-instrumentation';
+import type { StartStreamInit } from './midstream-instrumentation';
 import { normalizeMethod, operationFor, pathModel, sanitizedUrl } from './request-facts';
 import type { StreamMatch } from './stream-match';
 
