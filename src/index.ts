@@ -11,9 +11,9 @@ export { startMidstream, shutdownMidstream, type StartMidstreamOptions, type Mid
 export { FetchInstrumentation, type FetchInstrumentationConfig } from './instrumentations/transport/fetch';
 export { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './instrumentations/transport/http-client';
 export { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './instrumentations/transport/http-server';
-export { OpenAIInstrumentation } from './instrumentations/openai';
-export { AnthropicInstrumentation } from './instrumentations/anthropic';
-export { GroqInstrumentation } from './instrumentations/groq';
+export { OpenAIInstrumentation } from './instrumentations/sdk/openai';
+export { AnthropicInstrumentation } from './instrumentations/sdk/anthropic';
+export { GroqInstrumentation } from './instrumentations/sdk/groq';
 export { GoogleGenAIInstrumentation } from './instrumentations/genai';
 export { BedrockInstrumentation } from './instrumentations/bedrock';
 export { MistralInstrumentation } from './instrumentations/mistral';

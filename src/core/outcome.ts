@@ -103,6 +103,18 @@ export function errorTypeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * `error.type` of a call that failed before its stream began: the HTTP status code as a string
+ * (`'429'`, `'500'`; GenAI and HTTP conventions), else the exception's code or class name.
+ */
+export function callErrorTypeOf(error: unknown): string {
+  const status =
+    (error as { status?: unknown; statusCode?: unknown; code?: unknown } | null)?.status ??
+    (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 100 && status <= 599) return String(status);
+  return errorTypeOf(error) ?? '_OTHER';
+}
+
 const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError']);
 
 /** A cancellation the caller asked for (AbortController, SDK user abort). */

@@ -1,13 +1,15 @@
-import { context as apiContext, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context as apiContext, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import {
   InstrumentationBase,
+  isWrapped,
   type InstrumentationConfig,
   type InstrumentationModuleDefinition,
 } from '@opentelemetry/instrumentation';
-import { toEpochMillis } from '../../core/clock';
-import { guarded } from '../../core/guard';
-import { notifyWrapperStream } from '../../core/layering';
+import { now, toEpochMillis } from '../../core/clock';
+import { guarded, reportOnce } from '../../core/guard';
+import { markSdkStream, notifyWrapperStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
+import { moduleDefinitions, type AnyFunction, type HookHost, type HookSpec } from './sdk-hook';
 import { addServerAttributes } from './server-address';
 import { StreamTelemetry } from '../../core/stream-telemetry';
 import { StreamTracker, type StreamProtocol } from '../../core/stream-tracker';
@@ -29,6 +31,11 @@ export interface GenAiStreamInit {
   readonly startTime?: number;
   /** Whether the stream must show its terminal signal to be `completed`. Default true. */
   readonly requiresTerminal?: boolean;
+  /**
+   * A stream of an endpoint the adapter does not know: span `{provider}.stream`, no operation
+   * attribute, no GenAI metrics; only the stream is counted.
+   */
+  readonly countOnly?: boolean;
 }
 
 export interface StartStreamInit {
@@ -38,8 +45,10 @@ export interface StartStreamInit {
   /** Attributes set on the new span at start (may be high-cardinality, e.g. url.full). */
   readonly spanAttributes?: Attributes;
   readonly parentContext?: Context;
-  /** Enrich this existing span instead of starting one; the tracker then does not end it. */
+  /** Enrich this existing span instead of starting one; the tracker then does not end it (unless `ownsSpan`). */
   readonly span?: Span;
+  /** Whether the tracker ends `span` (a span this instrumentation started earlier, at the call). */
+  readonly ownsSpan?: boolean;
   readonly source: string;
   readonly protocol: StreamProtocol;
   readonly requiresTerminal: boolean;
@@ -71,6 +80,21 @@ export abstract class MidstreamInstrumentation<
     this.streamTelemetry = undefined;
   }
 
+  /** Module definitions for a declared SDK hook (kit/sdk-hook.ts); call from init(). */
+  protected hookModules(spec: HookSpec): InstrumentationModuleDefinition[] {
+    type Wrappable = Record<string | symbol, AnyFunction>;
+    const host: HookHost = {
+      instrumentationName: this.instrumentationName,
+      isEnabled: () => this.isEnabled(),
+      wrapMethod: (holder, name, wrapper) => this._wrap(holder as Wrappable, name, wrapper),
+      unwrapMethod: (holder, name) => {
+        if (isWrapped((holder as Wrappable)[name])) this._unwrap(holder as Wrappable, name);
+      },
+      reportNotFound: (what) => reportOnce(`${this.instrumentationName}.patch.${what}`, new Error(`${what} not found`)),
+    };
+    return moduleDefinitions(host, spec);
+  }
+
   protected get telemetry(): StreamTelemetry {
     if (this.streamTelemetry === undefined) this.streamTelemetry = new StreamTelemetry(this.meter);
     return this.streamTelemetry;
@@ -82,16 +106,86 @@ export abstract class MidstreamInstrumentation<
   }
 
   /**
+   * 1st step of an SDK streaming call, when the app calls the SDK: starts its `{operation} {model}`
+   * CLIENT span now, so the transport span of the request (fetch, http) is its child in the same
+   * trace. Run the SDK's call in `call.context`; then either {@link streamOfCall} when the stream
+   * arrives or {@link failCall} when the call fails before it. With `sdkSpan` (the SDK's own call
+   * span, Anthropic native tracing), that span is enriched instead and the SDK ends it. Never throws.
+   */
+  protected beginGenAiCall(init: GenAiStreamInit, sdkSpan?: Span): GenAiCall | undefined {
+    return guarded(`${this.instrumentationName}.beginCall`, () => {
+      const startTime = init.startTime ?? now();
+      const parentContext = init.parentContext ?? apiContext.active();
+      const attributes = genAiAttributes(init);
+      const name =
+        init.countOnly === true
+          ? `${init.provider}.stream`
+          : init.model !== undefined
+            ? `${init.operation} ${init.model}`
+            : init.operation;
+      const span =
+        sdkSpan ??
+        this.tracer.startSpan(
+          name,
+          {
+            kind: SpanKind.CLIENT,
+            attributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
+            startTime: toEpochMillis(startTime),
+          },
+          parentContext,
+        );
+      const spanContext = sdkSpan !== undefined ? parentContext : trace.setSpan(parentContext, span);
+      return {
+        init,
+        span,
+        ownsSpan: sdkSpan === undefined,
+        attributes,
+        startTime,
+        parentContext,
+        context: markSdkStream(spanContext),
+        tracker: undefined,
+      };
+    });
+  }
+
+  /** 2nd step: the call's stream arrived (headers): its tracker, started once, on the call's span. */
+  protected streamOfCall(call: GenAiCall): StreamTracker | undefined {
+    if (call.tracker !== undefined) return call.tracker;
+    const tracker = this.startStream({
+      span: call.span,
+      ownsSpan: call.ownsSpan,
+      parentContext: call.parentContext,
+      source: call.init.source,
+      protocol: 'objects',
+      requiresTerminal: call.init.requiresTerminal ?? true,
+      metricAttributes: call.attributes,
+      genAi: call.init.countOnly !== true,
+      startTime: call.startTime,
+    });
+    call.tracker = tracker;
+    return tracker;
+  }
+
+  /**
+   * The call failed before its stream began (HTTP error status after the SDK's retries, connection
+   * refused, an abort before the headers): not a stream, so no stream metrics; the span ends ERROR
+   * with `error.type` and `gen_ai.client.operation.duration` records it (DESIGN.md, "Outcomes").
+   * Does nothing once the stream began (the stream's outcome tells its end).
+   */
+  protected failCall(call: GenAiCall, error: unknown): void {
+    if (call.tracker !== undefined || call.failed === true) return;
+    call.failed = true;
+    guarded(`${this.instrumentationName}.failCall`, () =>
+      this.telemetry.failedCall(call.span, call.ownsSpan, call.attributes, error, now() - call.startTime),
+    );
+  }
+
+  /**
    * Starts the stream of an SDK call: a `{operation} {model}` CLIENT span with the GenAI attributes,
    * the same low-cardinality attributes on the metrics, SDK items as chunks. Never throws.
    */
   protected startGenAiStream(init: GenAiStreamInit): StreamTracker | undefined {
-    const attributes: Attributes = {
-      [sc.ATTR_GEN_AI_PROVIDER_NAME]: init.provider,
-      [sc.ATTR_GEN_AI_OPERATION_NAME]: init.operation,
-    };
-    if (init.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
-    addServerAttributes(attributes, init.server);
+    const attributes = genAiAttributes(init);
     return this.startStream({
       spanName: init.model !== undefined ? `${init.operation} ${init.model}` : init.operation,
       spanAttributes: { ...attributes, [sc.ATTR_GEN_AI_REQUEST_STREAM]: true },
@@ -125,7 +219,7 @@ export abstract class MidstreamInstrumentation<
       if (init.recordMetrics !== false) notifyWrapperStream(parentContext);
       return new StreamTracker(this.telemetry, {
         span,
-        ownsSpan: init.span === undefined,
+        ownsSpan: init.ownsSpan ?? init.span === undefined,
         source: init.source,
         protocol: init.protocol,
         requiresTerminal: init.requiresTerminal,
@@ -136,4 +230,27 @@ export abstract class MidstreamInstrumentation<
       });
     });
   }
+}
+
+/** A GenAI call between the app's call and its stream ({@link MidstreamInstrumentation.beginGenAiCall}). */
+export interface GenAiCall {
+  readonly init: GenAiStreamInit;
+  readonly span: Span;
+  readonly ownsSpan: boolean;
+  /** Low-cardinality GenAI attributes (span and metrics). */
+  readonly attributes: Attributes;
+  readonly startTime: number;
+  readonly parentContext: Context;
+  /** Run the SDK call in this context: the call's span is active and marked as an SDK stream. */
+  readonly context: Context;
+  tracker: StreamTracker | undefined;
+  failed?: boolean;
+}
+
+function genAiAttributes(init: GenAiStreamInit): Attributes {
+  const attributes: Attributes = { [sc.ATTR_GEN_AI_PROVIDER_NAME]: init.provider };
+  if (init.countOnly !== true) attributes[sc.ATTR_GEN_AI_OPERATION_NAME] = init.operation;
+  if (init.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
+  addServerAttributes(attributes, init.server);
+  return attributes;
 }

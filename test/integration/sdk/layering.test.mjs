@@ -2,7 +2,7 @@
 // metrics: the SDK marks its request context, the fetch layer keeps its span but records nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAIInstrumentation } from '../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { instrument, sdkRequire, until } from './sdk-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { context } from '@opentelemetry/api';
-import { OpenAIInstrumentation } from '../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
 import { isSdkStream } from '../../../dist/core/layering.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { sdkRequire, capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, until, withOptions } from './sdk-harness.mjs';

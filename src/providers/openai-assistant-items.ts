@@ -1,5 +1,5 @@
-import type { StreamTracker } from '../../core/stream-tracker';
-import { errorTypeOf } from '../../protocols/json-probe';
+import type { StreamTracker } from '../core/stream-tracker';
+import { errorTypeOf } from '../protocols/json-probe';
 
 /** A run as `thread.run.*` events carry it (only what we read). */
 interface Run {

@@ -1,5 +1,5 @@
-import type { StreamTracker } from '../../core/stream-tracker';
-import { errorTypeOf } from '../../protocols/json-probe';
+import type { StreamTracker } from '../core/stream-tracker';
+import { errorTypeOf } from '../protocols/json-probe';
 
 interface AnthropicUsage {
   input_tokens?: unknown;

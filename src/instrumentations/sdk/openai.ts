@@ -1,14 +1,13 @@
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { StainlessInstrumentation } from '../stainless/stainless-instrumentation';
-import type { StainlessProvider, StainlessRoute } from '../stainless/stainless-provider';
-import { readOpenAIAssistantItem } from './openai-assistant-items';
-import { readOpenAIChatItem, readOpenAIResponsesItem } from './openai-items';
+import { readOpenAIAssistantItem } from '../../providers/openai-assistant-items';
+import { readOpenAIChatItem, readOpenAIResponsesItem } from '../../providers/openai-items';
+import { GeneratedClientInstrumentation, type ClientRoute, type GeneratedClientSpec } from '../kit/generated-client';
 
-const CHAT: StainlessRoute = { operation: 'chat', requiresTerminal: true, readItem: readOpenAIChatItem };
-const COMPLETIONS: StainlessRoute = { operation: 'text_completion', requiresTerminal: true, readItem: readOpenAIChatItem };
-const RESPONSES: StainlessRoute = { operation: 'chat', requiresTerminal: true, readItem: readOpenAIResponsesItem };
+const CHAT: ClientRoute = { operation: 'chat', readItem: readOpenAIChatItem };
+const COMPLETIONS: ClientRoute = { operation: 'text_completion', readItem: readOpenAIChatItem };
+const RESPONSES: ClientRoute = { operation: 'chat', readItem: readOpenAIResponsesItem };
 /** Assistants (beta) run streams: semantic conventions name running an agent `invoke_agent`. */
-const ASSISTANT_RUN: StainlessRoute = { operation: 'invoke_agent', requiresTerminal: true, readItem: readOpenAIAssistantItem };
+const ASSISTANT_RUN: ClientRoute = { operation: 'invoke_agent', readItem: readOpenAIAssistantItem };
 
 /** `/responses` (create) and `/responses/{id}` (retrieve with `stream: true`). */
 const RESPONSES_PATH = /\/responses(?:\/[^/]+)?$/;
@@ -16,21 +15,25 @@ const RESPONSES_PATH = /\/responses(?:\/[^/]+)?$/;
 /** `/threads/{id}/runs`, `/threads/runs` (createAndRun), `/threads/{id}/runs/{id}/submit_tool_outputs`. */
 const ASSISTANT_RUN_PATH = /\/threads\/(?:[^/]+\/)?runs(?:\/[^/]+\/submit_tool_outputs)?$/;
 
-export const OPENAI_PROVIDER: StainlessProvider = {
+export const OPENAI_SPEC: GeneratedClientSpec = {
   packageName: 'openai',
-  // Tested: 5.0.0, 6.49, 7.0.0 and 7.59 (the Stainless v5+ layout: core/streaming.{js,mjs},
+  // Tested: 5.0.0, 6.49, 7.0.0 and 7.59 (the v5+ layout: core/streaming.{js,mjs},
   // client.{js,mjs}; 7.x needs Node >= 22). 4.x has another layout (streaming.js, core.js) and is not patched.
-  supportedVersions: ['>=5.0.0 <8'],
+  versions: ['>=5.0.0 <8'],
   providerName: 'openai',
   source: 'openai',
   clientExport: 'OpenAI',
-  routeFor(path: string): StainlessRoute | undefined {
+  routeFor(path: string): ClientRoute | undefined {
     if (path.endsWith('/chat/completions')) return CHAT;
     if (path.endsWith('/completions')) return COMPLETIONS;
     if (RESPONSES_PATH.test(path)) return RESPONSES;
     if (ASSISTANT_RUN_PATH.test(path)) return ASSISTANT_RUN;
     return undefined;
   },
+  helperStreams: [
+    { files: ['lib/ChatCompletionStream.js', 'lib/ChatCompletionStream.mjs'], exportName: 'ChatCompletionStream' },
+    { files: ['lib/responses/ResponseStream.js', 'lib/responses/ResponseStream.mjs'], exportName: 'ResponseStream' },
+  ],
 };
 
 /**
@@ -46,12 +49,12 @@ export const OPENAI_PROVIDER: StainlessProvider = {
  * registerInstrumentations({ instrumentations: [new OpenAIInstrumentation()] });
  * ```
  */
-export class OpenAIInstrumentation extends StainlessInstrumentation {
+export class OpenAIInstrumentation extends GeneratedClientInstrumentation {
   constructor(config: InstrumentationConfig = {}) {
-    super(OPENAI_PROVIDER, config);
+    super(OPENAI_SPEC.source, config);
   }
 
-  protected get provider(): StainlessProvider {
-    return OPENAI_PROVIDER;
+  protected get spec(): GeneratedClientSpec {
+    return OPENAI_SPEC;
   }
 }

@@ -1,5 +1,5 @@
-import type { StreamTracker } from '../../core/stream-tracker';
-import { errorTypeOf } from '../../protocols/json-probe';
+import type { StreamTracker } from '../core/stream-tracker';
+import { errorTypeOf } from '../protocols/json-probe';
 
 /** Usage as Chat Completions (and Groq's `x_groq.usage`) report it. */
 interface ChatUsage {
