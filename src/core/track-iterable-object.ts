@@ -39,6 +39,7 @@ export function trackIterableObject<T>(
   const { signal, onReturn } = options;
   const iteratorOptions: TrackIteratorOptions = {
     isAborted: options.isAborted ?? (signal !== undefined ? () => signal.aborted : undefined),
+    isCancelled: options.isCancelled,
     onError: options.onError,
   };
   if (signal !== undefined) tracker.endOnAbort(signal);

@@ -244,16 +244,18 @@ export abstract class GeneratedClientInstrumentation extends MidstreamInstrument
     let closing = false;
     const consumerClosed = (): boolean => requestSignal !== undefined && closedByConsumer.has(requestSignal);
     const isAborted = (): boolean => !threw && !(closing && sdkCloses) && signal?.aborted === true && !consumerClosed();
-    if (call.sdkSpan !== undefined && !tracker.ownsSpan) followSdkSpanEnd(call.sdkSpan, tracker, isAborted);
+    if (call.sdkSpan !== undefined && !tracker.ownsSpan) {
+      followSdkSpanEnd(call.sdkSpan, tracker, () => !consumerClosed() && isAborted());
+    }
     const readItem = call.readItem;
     trackIterableObject(stream, tracker, readItem, {
       key: 'iterator',
       isAborted,
+      // A helper stream aborts the request when its consumer breaks: that is a cancel.
+      isCancelled: consumerClosed,
       onError: (error, t) => {
         threw = true;
-        // A helper stream aborts the request when its consumer breaks: that is a cancel.
-        if (consumerClosed()) t.end('cancel');
-        else readStreamError(error, t);
+        readStreamError(error, t);
       },
       onReturn: () => {
         closing = true;

@@ -353,3 +353,11 @@ test('a stream that is never read and dropped ends as abandoned', async (t) => {
   }, 'the abandoned span');
   assert.equal(onlySpan(otel, 'm-abandon').attributes['midstream.outcome'], 'abandoned');
 });
+
+test('with no transport layer in sight, the SDK span has no midstream.bytes (never a false 0)', async (t) => {
+  const { client } = await setup(t, 'openai-chat', 'full');
+  await drain(await chat(client, 'm-no-bytes'));
+  const span = onlySpan(otel, 'm-no-bytes');
+  assert.equal(span.attributes['midstream.chunk.count'], 5);
+  assert.equal('midstream.bytes' in span.attributes, false);
+});
