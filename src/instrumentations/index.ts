@@ -11,15 +11,15 @@ import {
 } from '../options';
 import { AiSdkInstrumentation } from './ai-sdk';
 import { AnthropicInstrumentation } from './sdk/anthropic';
-import { BedrockInstrumentation } from './bedrock';
-import { CohereInstrumentation } from './cohere';
+import { BedrockInstrumentation } from './sdk/bedrock';
+import { CohereInstrumentation } from './sdk/cohere';
 import { FetchInstrumentation, type FetchInstrumentationConfig } from './transport/fetch';
 import { GoogleGenAIInstrumentation } from './genai';
 import { GroqInstrumentation } from './sdk/groq';
 import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './transport/http-client';
 import { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './transport/http-server';
-import { OllamaInstrumentation } from './ollama';
-import { LangChainInstrumentation } from './langchain';
+import { OllamaInstrumentation } from './sdk/ollama';
+import { LangChainInstrumentation } from './sdk/langchain';
 import { MistralInstrumentation } from './mistral';
 import { OpenAIInstrumentation } from './sdk/openai';
 

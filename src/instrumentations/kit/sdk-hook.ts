@@ -16,8 +16,11 @@ export interface MethodHook {
   readonly exportName: string;
   readonly method: string | symbol;
   readonly isStatic?: boolean;
-  /** Makes the wrapper of `original`. It must return what `original` returns (the SDK's own objects). */
-  wrap(original: AnyFunction): AnyFunction;
+  /**
+   * Makes the wrapper of `original` (found on `holder`). It must return what `original` returns
+   * (the SDK's own objects).
+   */
+  wrap(original: AnyFunction, holder: object): AnyFunction;
 }
 
 /** A declared SDK hook: one package, the versions tested, the methods wrapped. */
@@ -61,7 +64,7 @@ function patch(host: HookHost, exports: unknown, hook: MethodHook): unknown {
   // RITM and IITM may both see a file whose class is shared: unwrap ours first, then wrap once.
   host.unwrapMethod(holder, hook.method);
   host.wrapMethod(holder, hook.method, (original) => {
-    const wrapper = hook.wrap(original);
+    const wrapper = hook.wrap(original, holder);
     // A copy of the wrapper bound by the SDK (cohere binds methods at construction) outlives
     // disable(): it then passes through.
     return function (this: unknown, ...args: unknown[]): unknown {

@@ -1,5 +1,5 @@
-import type { StreamTracker } from '../../core/stream-tracker';
-import { readAnthropicItem } from '../../providers/anthropic-items';
+import type { StreamTracker } from '../core/stream-tracker';
+import { readAnthropicItem } from './anthropic-items';
 
 /** What `smithy`'s event-stream decoder throws when the body ends inside a message. */
 const PARTIAL_FRAME_MESSAGE = 'Truncated event message received.';

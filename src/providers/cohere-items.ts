@@ -1,4 +1,4 @@
-import type { StreamTracker } from '../../core/stream-tracker';
+import type { StreamTracker } from '../core/stream-tracker';
 
 /** Usage as the SDK yields it (camelCase after its serializer); snake_case accepted too. */
 interface Usage {

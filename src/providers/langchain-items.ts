@@ -1,4 +1,4 @@
-import type { StreamTracker } from '../../core/stream-tracker';
+import type { StreamTracker } from '../core/stream-tracker';
 
 /** An `AIMessageChunk` as `_streamIterator` yields it (only what we read). */
 interface MessageChunk {

@@ -1,18 +1,14 @@
 import { context, trace, type Context } from '@opentelemetry/api';
-import {
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-  isWrapped,
-  type InstrumentationConfig,
-} from '@opentelemetry/instrumentation';
+import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
-import { guarded, reportOnce } from '../../core/guard';
+import { guarded } from '../../core/guard';
 import { markSdkStream, markWrapperStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
+import { readLangChainItem } from '../../providers/langchain-items';
 import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
-import { readLangChainItem } from './langchain-items';
+import type { AnyFunction } from '../kit/sdk-hook';
 
 const PACKAGE = '@langchain/core';
 // Tested: 1.0.0 and 1.4 (BaseChatModel.prototype._streamIterator in chat_models.{cjs,js}).
@@ -37,18 +33,12 @@ const PROVIDERS: Readonly<Record<string, string>> = {
   xai: 'x_ai',
 };
 
-type AnyFunction = (...args: unknown[]) => unknown;
-
 interface ChatModel {
   model?: unknown;
   modelName?: unknown;
   disableStreaming?: unknown;
   _streamResponseChunks?: unknown;
   getLsParams?: (options: unknown) => { ls_provider?: unknown; ls_model_name?: unknown } | undefined;
-}
-
-interface BaseChatModelClass {
-  prototype: { _streamIterator: AnyFunction; _streamResponseChunks: unknown };
 }
 
 /**
@@ -70,55 +60,36 @@ export class LangChainInstrumentation extends MidstreamInstrumentation {
     super(SOURCE, config);
   }
 
-  protected override init(): InstrumentationNodeModuleDefinition[] {
-    const files = ['dist/language_models/chat_models.cjs', 'dist/language_models/chat_models.js'].map(
-      (f) =>
-        new InstrumentationNodeModuleFile(
-          `${PACKAGE}/${f}`,
-          SUPPORTED_VERSIONS,
-          (exports: unknown) => this.patch(exports),
-          (exports: unknown) => this.unpatch(exports),
-        ),
-    );
-    return [new InstrumentationNodeModuleDefinition(PACKAGE, SUPPORTED_VERSIONS, undefined, undefined, files)];
-  }
-
-  private classOf(exports: unknown): BaseChatModelClass | undefined {
-    const cls = (exports as { BaseChatModel?: BaseChatModelClass } | undefined)?.BaseChatModel;
-    return typeof cls?.prototype?._streamIterator === 'function' ? cls : undefined;
-  }
-
-  private patch(exports: unknown): unknown {
-    const cls = this.classOf(exports);
-    if (cls === undefined) {
-      reportOnce('langchain.patch', new Error('BaseChatModel.prototype._streamIterator not found'));
-      return exports;
-    }
-    if (isWrapped(cls.prototype._streamIterator)) this._unwrap(cls.prototype, '_streamIterator');
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instrumentation = this;
-    const base = cls.prototype;
-    this._wrap(
-      cls.prototype,
-      '_streamIterator',
-      (original: AnyFunction) =>
-        function _streamIterator(this: ChatModel, ...args: unknown[]): unknown {
-          // Models that do not stream yield one invoke() result: no stream to observe.
-          if (this._streamResponseChunks === base._streamResponseChunks || this.disableStreaming === true) {
-            return original.apply(this, args);
-          }
-          const call = guarded('langchain.call', () => instrumentation.startCall(this, args[1]));
-          if (call === undefined) return original.apply(this, args);
-          const source = context.with(call.context, () => original.apply(this, args)) as AsyncIterator<unknown>;
-          return guarded('langchain.iterator', () => instrumentation.track(source, call)) ?? source;
+  protected override init(): InstrumentationModuleDefinition[] {
+    return this.hookModules({
+      packageName: PACKAGE,
+      versions: SUPPORTED_VERSIONS,
+      hooks: [
+        {
+          files: ['dist/language_models/chat_models.cjs', 'dist/language_models/chat_models.js'],
+          exportName: 'BaseChatModel',
+          method: '_streamIterator',
+          wrap: (original, base) => this.wrapStreamIterator(original, base),
         },
-    );
-    return exports;
+      ],
+    });
   }
 
-  private unpatch(exports: unknown): void {
-    const cls = this.classOf(exports);
-    if (cls !== undefined && isWrapped(cls.prototype._streamIterator)) this._unwrap(cls.prototype, '_streamIterator');
+  private wrapStreamIterator(original: AnyFunction, base: ChatModel): AnyFunction {
+    const startCall = (model: ChatModel, options: unknown): Call | undefined =>
+      guarded(`${SOURCE}.call`, () => this.startCall(model, options));
+    const track = (source: AsyncIterator<unknown>, call: Call): AsyncIterator<unknown> | undefined =>
+      guarded(`${SOURCE}.iterator`, () => this.track(source, call));
+    return function _streamIterator(this: ChatModel, ...args: unknown[]): unknown {
+      // Models that do not stream yield one invoke() result: no stream to observe.
+      if (this._streamResponseChunks === base._streamResponseChunks || this.disableStreaming === true) {
+        return original.apply(this, args);
+      }
+      const call = startCall(this, args[1]);
+      if (call === undefined) return original.apply(this, args);
+      const source = context.with(call.context, () => original.apply(this, args)) as AsyncIterator<unknown>;
+      return track(source, call) ?? source;
+    };
   }
 
   private startCall(model: ChatModel, options: unknown): Call | undefined {

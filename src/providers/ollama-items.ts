@@ -1,5 +1,5 @@
-import { isAbortError, isConnectionError } from '../../core/outcome';
-import type { StreamTracker } from '../../core/stream-tracker';
+import { isAbortError, isConnectionError } from '../core/outcome';
+import type { StreamTracker } from '../core/stream-tracker';
 
 /** One parsed line of `/api/chat` or `/api/generate` as the ollama client yields it (only what we read). */
 interface OllamaLine {
