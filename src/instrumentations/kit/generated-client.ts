@@ -211,7 +211,10 @@ export abstract class GeneratedClientInstrumentation extends MidstreamInstrument
   /** 2nd step: headers arrived (a 2xx; errors reject); the SDK parses the `Stream` when the app awaits. */
   private headersArrived(call: ClientCall, props: unknown): void {
     const response = (props as { response?: unknown } | null | undefined)?.response;
-    if (typeof response !== 'object' || response === null) return;
+    if (typeof response !== 'object' || response === null) {
+      this.dropCall(call.call);
+      return;
+    }
     const tracker = this.streamOfCall(call.call);
     if (tracker === undefined) return;
     tracker.markHeaders();

@@ -181,6 +181,16 @@ export abstract class MidstreamInstrumentation<
   }
 
   /**
+   * The call resolved to something that is not a stream this adapter can observe: its span ends as a
+   * plain span (no stream attributes, no metrics) rather than never.
+   */
+  protected dropCall(call: GenAiCall): void {
+    if (call.tracker !== undefined || call.failed === true) return;
+    call.failed = true;
+    if (call.ownsSpan) guarded(`${this.instrumentationName}.dropCall`, () => call.span.end());
+  }
+
+  /**
    * Starts the stream of an SDK call: a `{operation} {model}` CLIENT span with the GenAI attributes,
    * the same low-cardinality attributes on the metrics, SDK items as chunks. Never throws.
    */

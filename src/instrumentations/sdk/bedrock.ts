@@ -127,8 +127,14 @@ export class BedrockInstrumentation extends MidstreamInstrumentation {
   /** 2nd step: headers arrived and the SDK resolved its output; nothing read yet. */
   private observe(output: unknown, info: SendInfo): void {
     const stream = (output as Record<string, unknown> | null | undefined)?.[info.operation.member];
-    if (typeof stream !== 'object' || stream === null) return;
-    if (typeof (stream as Record<symbol, unknown>)[Symbol.asyncIterator] !== 'function') return;
+    if (
+      typeof stream !== 'object' ||
+      stream === null ||
+      typeof (stream as Record<symbol, unknown>)[Symbol.asyncIterator] !== 'function'
+    ) {
+      this.dropCall(info.call);
+      return;
+    }
     const tracker = this.streamOfCall(info.call);
     if (tracker === undefined) return;
     tracker.markHeaders();

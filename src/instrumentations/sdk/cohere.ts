@@ -108,7 +108,10 @@ export class CohereInstrumentation extends MidstreamInstrumentation {
 
   /** 2nd step: headers arrived and the SDK built its `Stream`; nothing read yet. */
   private observe(stream: CohereStream | undefined, call: GenAiCall, readItem: ItemReader<unknown>): void {
-    if (stream === undefined) return;
+    if (stream === undefined) {
+      this.dropCall(call);
+      return;
+    }
     const tracker = this.streamOfCall(call);
     if (tracker === undefined) return;
     tracker.markHeaders();

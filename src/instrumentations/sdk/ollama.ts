@@ -95,9 +95,11 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
 
   /** 2nd step: headers arrived and the client built its iterator; nothing read yet. */
   private observe(value: unknown, call: GenAiCall, transport: TransportStream | undefined): void {
-    if (typeof value !== 'object' || value === null) return;
-    const iterator = value as AbortableIterator;
-    if (typeof iterator[Symbol.asyncIterator] !== 'function') return;
+    const iterator = value as AbortableIterator | null | undefined;
+    if (typeof iterator?.[Symbol.asyncIterator] !== 'function') {
+      this.dropCall(call);
+      return;
+    }
     const tracker = this.streamOfCall(call);
     if (tracker === undefined) return;
     tracker.markHeaders();
