@@ -189,7 +189,8 @@ export class StreamTracker implements LiveStream {
    * claimed; undefined for an SDK stream with no visible transport (HTTP/2, a custom fetch).
    */
   get bodyBytes(): number | undefined {
-    if (this.transport !== undefined) return this.transport.bytes;
+    // A transport read through a path that is not counted (tee, pipeTo) says nothing, not 0.
+    if (this.transport !== undefined) return this.transport.bytes > 0 || this.chunkCount === 0 ? this.transport.bytes : undefined;
     return this.protocol === 'objects' && this.bytes === 0 ? undefined : this.bytes;
   }
 

@@ -1,6 +1,6 @@
 import { registerTransportStream } from '../../../core/layering';
 import type { StreamTracker } from '../../../core/stream-tracker';
-import { trackReadableStream } from '../../../core/track-web-stream';
+import { countWebStreamBytes, trackReadableStream } from '../../../core/track-web-stream';
 import type { WireReader } from '../../../core/wire-reader';
 import { processState } from '../../../core/process-state';
 
@@ -71,6 +71,11 @@ export function tapResponse(res: Response, tracker: StreamTracker, wire: WireRea
     if (native === null || !tracker.isLive || native.locked) {
       // Nothing left to observe: hand out the native body as is.
       return native;
+    }
+    if (tracker.isClaimed) {
+      // An SDK stream owns this stream's outcome (layering.ts): count bytes on the native body only.
+      tapped = countWebStreamBytes(native, tracker);
+      return tapped;
     }
     tapped = tap(native);
     // An SDK that keeps only the body (cohere's Stream) claims the stream by the body it was given.
