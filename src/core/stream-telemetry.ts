@@ -131,20 +131,23 @@ export class StreamTelemetry {
    * record; the span gets `error.type` and status ERROR, and `gen_ai.client.operation.duration`
    * records the call with `error.type`. `duration` in seconds.
    */
-  failedCall(span: Span, ownsSpan: boolean, attributes: Attributes, error: unknown, duration: number): void {
+  failedCall(span: Span, ownsSpan: boolean, attributes: Attributes, error: unknown, duration: number, genAi = true): void {
     const errorType = callErrorTypeOf(error);
     // Someone else's span (the SDK's own tracing) gets its status from its owner.
     if (ownsSpan && span.isRecording()) {
+      span.setAttributes(attributes);
       span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
       if (error instanceof Error) span.recordException(error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : errorType });
     }
-    const g: Attributes = { [sc.ATTR_ERROR_TYPE]: errorType };
-    for (const key of GEN_AI_METRIC_KEYS) {
-      const v = attributes[key];
-      if (v !== undefined) g[key] = v;
+    if (genAi) {
+      const g: Attributes = { [sc.ATTR_ERROR_TYPE]: errorType };
+      for (const key of GEN_AI_METRIC_KEYS) {
+        const v = attributes[key];
+        if (v !== undefined) g[key] = v;
+      }
+      this.genAiDuration.record(duration, g);
     }
-    this.genAiDuration.record(duration, g);
     if (ownsSpan) span.end();
   }
 

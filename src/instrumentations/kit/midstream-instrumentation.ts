@@ -181,6 +181,27 @@ export abstract class MidstreamInstrumentation<
   }
 
   /**
+   * A request the user declared a stream (a fetch / http client rule) failed before its stream: an
+   * HTTP error status, or no response at all (`error`). Its span (as `init` describes it) ends ERROR
+   * with `error.type`; no stream metrics; the GenAI duration when it is a GenAI request. Never throws.
+   */
+  protected failRequest(init: StartStreamInit, error: unknown): void {
+    guarded(`${this.instrumentationName}.failRequest`, () => {
+      const span = this.tracer.startSpan(
+        init.spanName ?? 'stream',
+        {
+          kind: init.spanKind ?? SpanKind.CLIENT,
+          attributes: init.spanAttributes,
+          startTime: init.startTime !== undefined ? toEpochMillis(init.startTime) : undefined,
+        },
+        init.parentContext ?? apiContext.active(),
+      );
+      const duration = init.startTime !== undefined ? now() - init.startTime : 0;
+      this.telemetry.failedCall(span, true, init.metricAttributes ?? {}, error, duration, init.genAi === true);
+    });
+  }
+
+  /**
    * The call resolved to something that is not a stream this adapter can observe: its span ends as a
    * plain span (no stream attributes, no metrics) rather than never.
    */

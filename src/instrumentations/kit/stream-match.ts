@@ -47,6 +47,14 @@ function matches(url: string, pattern: UrlPattern): boolean {
   return pattern.test(url);
 }
 
+/** The user rule (`config.rules`) that declares `url` a stream, whatever the response says; undefined: none. */
+export function declaredRule(url: URL, config: StreamMatchConfig): TerminalRule | undefined {
+  if (config.rules === undefined) return undefined;
+  const href = url.href;
+  for (const r of config.rules) if (matches(href, r.match)) return r.rule;
+  return undefined;
+}
+
 /**
  * Whether a response is a stream, and how to read it: a user rule for the URL first, then the
  * built-in LLM hosts, then the content type, then `streamUrls`. Undefined: not a stream (no span).

@@ -5,10 +5,11 @@ import { isSdkStream, registerTransportStream } from '../../../core/layering';
 import { processState } from '../../../core/process-state';
 import { createWireReader } from '../../../core/wire-reader';
 import { MidstreamInstrumentation } from '../../kit/midstream-instrumentation';
+import { observeSettled } from '../../kit/sdk-hook';
 import { requestFacts, requestModel, requestUrl, type RequestFacts } from '../../kit/request-facts';
 import { clientStreamInit } from '../../kit/client-stream-init';
 import { tapResponse } from './response-tap';
-import { matchStream } from '../../kit/stream-match';
+import { declaredRule, matchStream, type StreamMatch } from '../../kit/stream-match';
 import type { FetchInstrumentationConfig } from './types';
 
 /** Brand on our fetch wrapper, shared by every copy of midstream in the process. */
@@ -90,10 +91,12 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
       if (call === undefined) return promise;
       // 2nd step: headers arrived. The app's promise resolves with the same Response (or rejects
       // with the same error: a fetch that fails before the headers began no stream).
-      return promise.then((response) => {
-        guarded('fetch.response', () => instrumentation.onResponse(response, call));
-        return response;
-      });
+      return observeSettled(
+        'fetch.response',
+        promise,
+        (response) => instrumentation.onResponse(response, call),
+        (error) => instrumentation.onFailure(error, call),
+      );
     } as BrandedFetch;
     Object.defineProperty(wrapped, 'length', { value: original.length });
     Object.defineProperty(wrapped, 'name', { value: original.name });
@@ -105,6 +108,30 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     return { ...requestFacts(input, init, now()), parentContext: context.active() };
   }
 
+  /** A URL the user declared a stream (a rule) whose request failed before any response: a failed request. */
+  private onFailure(error: unknown, call: CallFacts): void {
+    const href = requestUrl(call.input);
+    if (href === undefined || this.getConfig().rules === undefined) return;
+    const url = new URL(href);
+    const rule = declaredRule(url, this.getConfig());
+    if (rule === undefined) return;
+    this.failRequest(this.streamInit(url, call, undefined, { protocol: rule.protocol, rule, knownHost: false }), error);
+  }
+
+  private streamInit(url: URL, call: CallFacts, statusCode: number | undefined, match: StreamMatch) {
+    return clientStreamInit({
+      source: SOURCE,
+      url,
+      method: call.method,
+      statusCode,
+      match,
+      bodyModel: match.knownHost ? requestModel(call.body) : undefined,
+      sdkStream: isSdkStream(call.parentContext),
+      parentContext: call.parentContext,
+      startTime: call.startTime,
+    });
+  }
+
   private onResponse(response: Response, call: CallFacts): void {
     if (!(response instanceof Response) || response.body === null) return;
     const href = response.url !== '' ? response.url : requestUrl(call.input);
@@ -112,23 +139,19 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     const url = new URL(href);
     // data:, blob: and file: bodies are local: no stream over the network to observe.
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+    if (response.status >= 400) {
+      // An error answer to a URL the user declared a stream is a failed request, not a stream.
+      const rule = declaredRule(url, this.getConfig());
+      if (rule !== undefined) {
+        const init = this.streamInit(url, call, response.status, { protocol: rule.protocol, rule, knownHost: false });
+        this.failRequest(init, { status: response.status });
+        return;
+      }
+    }
     const match = matchStream(url, response.headers.get('content-type'), this.getConfig());
     if (match === undefined) return;
 
-    const sdkStream = isSdkStream(call.parentContext);
-    const tracker = this.startStream(
-      clientStreamInit({
-        source: SOURCE,
-        url,
-        method: call.method,
-        statusCode: response.status,
-        match,
-        bodyModel: match.knownHost ? requestModel(call.body) : undefined,
-        sdkStream,
-        parentContext: call.parentContext,
-        startTime: call.startTime,
-      }),
-    );
+    const tracker = this.startStream(this.streamInit(url, call, response.status, match));
     if (tracker === undefined) return;
     // Registered even under an SDK's context mark (metrics already off): the SDK adapter that claims
     // it ends this span with its own outcome if the SDK stops reading before the body ends.

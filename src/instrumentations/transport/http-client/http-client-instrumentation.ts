@@ -9,7 +9,7 @@ import { processState } from '../../../core/process-state';
 import { trackNodeReadable } from '../../../core/track-node-stream';
 import { createWireReader } from '../../../core/wire-reader';
 import { clientStreamInit } from '../../kit/client-stream-init';
-import { matchStream } from '../../kit/stream-match';
+import { declaredRule, matchStream } from '../../kit/stream-match';
 import { MidstreamInstrumentation } from '../../kit/midstream-instrumentation';
 import { wrapInChain } from '../../kit/chain-wrap';
 import { moduleTargets } from '../../kit/module-targets';
@@ -149,16 +149,56 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
           else delete (request as { emit?: EmitFn }).emit;
         }
         guarded('http-client.response', () => instrumentation.onResponse(request, args[0], call));
+      } else if (event === 'error' && request.emit === emit) {
+        // No response came (refused, DNS, reset before the headers): a failed request if declared a stream.
+        guarded('http-client.error', () => instrumentation.onFailure(request, args[0], call));
       }
       return originalEmit.call(this, event, ...args);
     };
     request.emit = emit;
   }
 
+  private onFailure(req: ClientRequest, error: unknown, call: CallFacts): void {
+    if (this.getConfig().rules === undefined) return;
+    const url = requestUrl(req);
+    const rule = declaredRule(url, this.getConfig());
+    if (rule === undefined) return;
+    const match = { protocol: rule.protocol, rule, knownHost: false };
+    const init = clientStreamInit({
+      source: SOURCE,
+      url,
+      method: req.method,
+      statusCode: undefined,
+      match,
+      sdkStream: false,
+      parentContext: call.parentContext,
+      startTime: call.startTime,
+    });
+    this.failRequest(init, error);
+  }
+
   private onResponse(req: ClientRequest, response: unknown, call: CallFacts): void {
     if (!(response instanceof EventEmitter)) return;
     const res = response as IncomingMessage;
     const url = requestUrl(req);
+    const status = res.statusCode ?? 0;
+    const rule = status >= 400 ? declaredRule(url, this.getConfig()) : undefined;
+    if (rule !== undefined) {
+      // An error answer to a URL the user declared a stream is a failed request, not a stream.
+      const match = { protocol: rule.protocol, rule, knownHost: false };
+      const init = clientStreamInit({
+        source: SOURCE,
+        url,
+        method: req.method,
+        statusCode: status,
+        match,
+        sdkStream: false,
+        parentContext: call.parentContext,
+        startTime: call.startTime,
+      });
+      this.failRequest(init, { status });
+      return;
+    }
     const contentType = res.headers['content-type'];
     const match = matchStream(url, contentType ?? null, this.getConfig());
     if (match === undefined) return;
