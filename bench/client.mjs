@@ -25,7 +25,7 @@ if (mode === 'on') {
   const midstream = require('../dist/index.js');
   const { terminalRuleFor } = midstream;
   // The public export once src/index.ts has it; the built module path until then.
-  const FetchInstrumentation = midstream.FetchInstrumentation ?? require('../dist/instrumentations/fetch/index.js').FetchInstrumentation;
+  const FetchInstrumentation = midstream.FetchInstrumentation ?? require('../dist/instrumentations/transport/fetch/index.js').FetchInstrumentation;
   const instrumentation = new FetchInstrumentation({
     enabled: false,
     rules: [{ match: /^http:\/\/127\.0\.0\.1:\d+\/(stream|hold)\?/, rule: terminalRuleFor('openai.chat') }],

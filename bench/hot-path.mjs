@@ -13,7 +13,7 @@ const { StreamTelemetry } = require('../dist/core/stream-telemetry.js');
 const { processState } = require('../dist/core/process-state.js');
 const { midstreamMetricProducer } = require('../dist/index.js');
 const { wrapAsyncIterator } = require('../dist/core/track-async-iterable.js');
-const { readOpenAIChatItem } = require('../dist/instrumentations/openai/openai-items.js');
+const { readOpenAIChatItem } = require('../dist/providers/openai-items.js');
 
 /** Collects on demand only (the end-of-stream cost is the record calls, not an export). */
 class ManualReader extends MetricReader {

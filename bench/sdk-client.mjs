@@ -3,6 +3,8 @@
 // on:  midstream's OpenAIInstrumentation and AnthropicInstrumentation enabled (before the SDKs are
 //      required) with the same providers as client.mjs: BasicTracerProvider + SimpleSpanProcessor
 //      into an InMemorySpanExporter (reset after every run), MeterProvider with a never-collected reader.
+// all: what `midstream-otel/register` installs: every instrumentation of midstreamInstrumentations()
+//      (fetch, http client/server and the SDKs) and an AsyncLocalStorage context manager, same providers.
 // off: the same client, no OpenTelemetry at all.
 // Both read the stream the way an app does: `for await (const chunk of await create({stream: true}))`.
 import { createRequire } from 'node:module';
@@ -11,7 +13,7 @@ const require = createRequire(import.meta.url);
 const mode = process.argv[2];
 let spans;
 
-if (mode === 'on') {
+if (mode === 'on' || mode === 'all') {
   const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
   class IdleReader extends MetricReader {
@@ -24,8 +26,17 @@ if (mode === 'on') {
   // histograms are merged once per stream (without it: one SDK record per chunk, see hot-path.mjs).
   const { midstreamMetricProducer } = require('../dist/index.js');
   const meterProvider = new MeterProvider({ readers: [new IdleReader({ metricProducers: [midstreamMetricProducer()] })] });
-  const { OpenAIInstrumentation, AnthropicInstrumentation } = require('../dist/index.js');
-  for (const instrumentation of [new OpenAIInstrumentation({ enabled: false }), new AnthropicInstrumentation({ enabled: false })]) {
+  const { OpenAIInstrumentation, AnthropicInstrumentation, midstreamInstrumentations } = require('../dist/index.js');
+  if (mode === 'all') {
+    const { context } = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  }
+  const instrumentations =
+    mode === 'all'
+      ? midstreamInstrumentations()
+      : [new OpenAIInstrumentation({ enabled: false }), new AnthropicInstrumentation({ enabled: false })];
+  for (const instrumentation of instrumentations) {
     instrumentation.setTracerProvider(tracerProvider);
     instrumentation.setMeterProvider(meterProvider);
     instrumentation.enable();
@@ -60,7 +71,7 @@ async function runStream(sdk, baseUrl, events) {
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const finished = spans?.getFinishedSpans() ?? [];
-  const outcome = finished[0]?.attributes['midstream.outcome'];
+  const outcome = finished.find((s) => s.attributes['midstream.source'] === sdk)?.attributes['midstream.outcome'];
   spans?.reset();
   return { cpuUs: cpu.user + cpu.system, wallMs, chunks, spanCount: finished.length, outcome };
 }

@@ -31,8 +31,8 @@ const counts = { relayLeft: 0, relayLeftUncancelled: 0, sdkBreaks: 0, sdkAborts:
 async function relayClient(base, n, { scenario, onFirstEvent } = {}) {
   const leave = scenario === undefined && n % RELAY_LEAVE_EVERY === RELAY_LEAVE_EVERY - 1;
   const query = scenario ? `&scenario=${scenario}` : '';
-  // Every other client that leaves early talks to the endpoint that does not cancel its upstream.
-  const path = leave && n % (2 * RELAY_LEAVE_EVERY) === 2 * RELAY_LEAVE_EVERY - 1 ? '/chat-legacy' : '/chat';
+  // Two in three clients that leave early talk to the endpoint that does not cancel its upstream.
+  const path = leave && n % (3 * RELAY_LEAVE_EVERY) !== RELAY_LEAVE_EVERY - 1 ? '/chat-legacy' : '/chat';
   const res = await fetch(`${base}${path}?model=${n % 2 ? 'gpt-4o' : 'o4-mini'}${query}`, { headers: { accept: 'text/event-stream' } });
   if (!res.ok) return void (await res.text());
   const reader = res.body.getReader();

@@ -21,9 +21,8 @@ const TRANSPORT_KEY = Symbol.for('midstream.transport-streams.v1');
 /** What the layering needs of a transport tracker (a StreamTracker; structural, so two copies agree). */
 export interface TransportStream {
   stopRecordingMetrics(): void;
-  readonly isLive: boolean;
-  finish(outcome: Outcome): void;
-  markTerminal(): void;
+  follow(leader: SdkStream): void;
+  readonly bytes: number;
 }
 type Demotable = TransportStream;
 
@@ -46,9 +45,8 @@ export function registerTransportStream(response: object, tracker: Demotable): v
  * An SDK adapter that took over `response` stops the transport tracker's metrics. This does not
  * depend on context propagation, which needs a registered context manager: without one the
  * context mark of {@link markSdkStream} never reaches the fetch call and the stream would be counted twice.
- * With `sdkTracker` (or later through {@link endTransportWith}), the transport stream also ends when
- * the SDK stream ends, with its outcome, if it is still live then: an SDK that stops reading the body
- * after its terminal item (ollama) would otherwise leave the transport span open until GC.
+ * With `sdkTracker` (or later through {@link endTransportWith}), the transport stream follows the SDK
+ * stream: it stops parsing, ends when the SDK stream ends, with its outcome, and lends it its byte count.
  */
 export function claimTransportStream(response: unknown, sdkTracker?: SdkStream): TransportStream | undefined {
   if (response === null || typeof response !== 'object') return undefined;
@@ -64,20 +62,17 @@ export function claimTransportStream(response: unknown, sdkTracker?: SdkStream):
 /** The SDK-level tracker, as far as the layering needs it. */
 export interface SdkStream {
   whenEnded(fn: (outcome: Outcome) => void): void;
-  shareTerminalWith(follower: { markTerminal(): void }): void;
+  adoptTransport(transport: { readonly bytes: number }): void;
 }
 
 /**
- * Ends `transport` with the SDK stream's outcome when the SDK stream ends, unless it ended first; and
- * the SDK's terminal (parsed from its items) counts for the transport too, so an SDK that cancels the
- * body after its terminal leaves a completed transport stream (a cancel after the terminal is completed).
+ * `transport` follows `sdkTracker`: one stream seen by two layers reports one outcome (the upper
+ * layer's), and the SDK span carries the transport's bytes (DESIGN.md, "Layers and traces").
  */
 export function endTransportWith(sdkTracker: SdkStream, transport: TransportStream | undefined): void {
   if (transport === undefined) return;
-  sdkTracker.shareTerminalWith(transport);
-  sdkTracker.whenEnded((outcome) => {
-    if (transport.isLive) transport.finish(outcome);
-  });
+  transport.follow(sdkTracker);
+  sdkTracker.adoptTransport(transport);
 }
 
 /**

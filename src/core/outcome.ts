@@ -103,6 +103,21 @@ export function errorTypeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * `error.type` of a call that failed before its stream began: the HTTP status code as a string
+ * (`'429'`, `'500'`; GenAI and HTTP conventions), else the exception's code or class name.
+ */
+export function callErrorTypeOf(error: unknown): string {
+  const e = error as { status?: unknown; statusCode?: unknown; status_code?: unknown } | null;
+  // openai/anthropic/@google/genai `status`, cohere `statusCode`, ollama `status_code`.
+  const status = e?.status ?? e?.statusCode ?? e?.status_code;
+  if (typeof status === 'number' && status >= 100 && status <= 599) return String(status);
+  // undici's `TypeError: fetch failed` carries the socket error (ECONNREFUSED, ENOTFOUND) as its cause.
+  const cause = (error as { name?: unknown; cause?: { code?: unknown } } | null)?.cause;
+  if ((error as { name?: unknown } | null)?.name === 'TypeError' && typeof cause?.code === 'string') return cause.code;
+  return errorTypeOf(error) ?? '_OTHER';
+}
+
 const ABORT_NAMES = new Set(['AbortError', 'APIUserAbortError']);
 
 /** A cancellation the caller asked for (AbortController, SDK user abort). */

@@ -4,13 +4,14 @@ import {
   type Counter,
   type Histogram,
   type Meter,
+  type Span,
   type SpanContext,
   type UpDownCounter,
 } from '@opentelemetry/api';
 import * as sc from '../semconv';
 import { GapHistogram } from './gap-histogram';
 import { processState } from './process-state';
-import { errorTypeFor, isDeliberate, type Outcome } from './outcome';
+import { callErrorTypeOf, errorTypeFor, isDeliberate, type Outcome } from './outcome';
 import type { StreamTracker } from './stream-tracker';
 
 /**
@@ -33,6 +34,7 @@ export type EndedStream = Pick<
   | 'stalls'
   | 'chunkCount'
   | 'bytes'
+  | 'bodyBytes'
   | 'outputChars'
   | 'malformedCount'
   | 'stallCount'
@@ -222,6 +224,40 @@ export class StreamTelemetry {
     if (t.ownsSpan) t.span.end(t.epochMillis(t.endedAt));
   }
 
+  /**
+   * A GenAI call that failed before its stream began: not a stream, so no `midstream.stream.*`
+   * record; the span gets `error.type` and status ERROR, and `gen_ai.client.operation.duration`
+   * records the call with `error.type`. `duration` in seconds; `endTime` epoch ms on the span's start clock (default: now).
+   */
+  failedCall(
+    span: Span,
+    ownsSpan: boolean,
+    attributes: Attributes,
+    error: unknown,
+    duration: number,
+    genAi = true,
+    endTime?: number,
+  ): void {
+    const errorType = callErrorTypeOf(error);
+    // Someone else's span (the SDK's own tracing) gets its status from its owner.
+    if (ownsSpan && span.isRecording()) {
+      span.setAttributes(attributes);
+      span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
+      if (error instanceof Error) span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : errorType });
+    }
+    if (genAi) {
+      const g: Attributes = { [sc.ATTR_ERROR_TYPE]: errorType };
+      for (const key of GEN_AI_METRIC_KEYS) {
+        const v = attributes[key];
+        if (v !== undefined) g[key] = v;
+      }
+      this.genAiDuration.record(duration, g);
+    }
+    // The end on the clock the span started on (its start came from the same anchor).
+    if (ownsSpan) span.end(endTime);
+  }
+
   private writeSpan(t: EndedStream, outcome: Outcome, errorType: string | undefined, error: unknown): void {
     const span = t.span;
     if (!span.isRecording()) return;
@@ -231,13 +267,14 @@ export class StreamTelemetry {
       [sc.ATTR_MIDSTREAM_PROTOCOL]: t.protocol,
       [sc.ATTR_MIDSTREAM_OUTCOME]: outcome,
       [sc.ATTR_MIDSTREAM_CHUNK_COUNT]: t.chunkCount,
-      [sc.ATTR_MIDSTREAM_BYTES]: t.bytes,
       [sc.ATTR_MIDSTREAM_TERMINAL_SEEN]: t.terminalSeen,
       [sc.ATTR_MIDSTREAM_STALL_COUNT]: t.stallCount,
       [sc.ATTR_MIDSTREAM_GAP_MAX]: t.gaps.max,
       [sc.ATTR_MIDSTREAM_GAP_BOUNDARIES]: [...GapHistogram.boundaries],
       [sc.ATTR_MIDSTREAM_GAP_COUNTS]: Array.from(t.gaps.counts),
     };
+    const bytes = t.bodyBytes;
+    if (bytes !== undefined) a[sc.ATTR_MIDSTREAM_BYTES] = bytes;
     if (t.headersAt >= 0) a[sc.ATTR_MIDSTREAM_TIME_TO_HEADERS] = t.headersAt - t.startTime;
     if (t.firstChunkAt >= 0) {
       const ttfc = t.firstChunkAt - t.startTime;
@@ -287,7 +324,8 @@ export class StreamTelemetry {
       );
     }
     const progress = (): Attributes => {
-      const p: Attributes = { [sc.ATTR_MIDSTREAM_CHUNK_COUNT]: t.chunkCount, [sc.ATTR_MIDSTREAM_BYTES]: t.bytes };
+      const p: Attributes = { [sc.ATTR_MIDSTREAM_CHUNK_COUNT]: t.chunkCount };
+      if (bytes !== undefined) p[sc.ATTR_MIDSTREAM_BYTES] = bytes;
       if (t.lastChunkAt >= 0) p[sc.ATTR_MIDSTREAM_TIME_SINCE_LAST_CHUNK] = t.endedAt - t.lastChunkAt;
       if (t.reason !== undefined) p[sc.ATTR_MIDSTREAM_REASON] = t.reason;
       return p;
@@ -323,7 +361,8 @@ export class StreamTelemetry {
     this.outcomes.add(1, withOutcome);
     this.duration.record(duration, withOutcome);
     this.chunks.record(t.chunkCount, withOutcome);
-    if (t.bytes > 0) this.bytes.add(t.bytes, withOutcome);
+    const bytes = t.bodyBytes;
+    if (bytes !== undefined && bytes > 0) this.bytes.add(bytes, withOutcome);
     if (t.firstChunkAt >= 0) this.ttfc.record(t.firstChunkAt - t.startTime, base);
     if (t.orphanedAt >= 0) this.recordOrphan(t, base, withOutcome);
     const aggregates = processState().gapAggregates;

@@ -102,7 +102,10 @@ export class StreamTracker implements LiveStream, ChildStream {
 
   private state = LIVE;
   private endListeners: ((outcome: Outcome) => void)[] | undefined;
-  private terminalFollowers: { markTerminal(): void }[] | undefined;
+  /** The upper layer's stream this transport stream follows (layering.ts); its outcome is this one's. */
+  private leader: { whenEnded(fn: (outcome: Outcome) => void): void } | undefined;
+  /** The transport stream this (SDK-level) stream claimed: its bytes are this stream's bytes. */
+  private transport: { readonly bytes: number } | undefined;
   private readonly telemetry: StreamTelemetry;
   private readonly captureCap: number;
 
@@ -178,18 +181,38 @@ export class StreamTracker implements LiveStream, ChildStream {
   /** The protocol's terminal marker was seen. */
   markTerminal(): void {
     this.terminalSeen = true;
-    const followers = this.terminalFollowers;
-    if (followers !== undefined) for (const f of followers) guarded('tracker.terminalFollower', () => f.markTerminal());
   }
 
   /**
-   * Another tracker of the same stream (a transport under this SDK stream) sees this stream's
-   * terminal too: an SDK that cancels the body after its terminal (openai 7 after `[DONE]`) leaves a
-   * completed transport stream, not a cancelled one. Not for the hot path.
+   * This transport stream carries `leader`'s stream (an SDK stream over fetch): it records no
+   * metrics, stops parsing (its wire reader only counts bytes), and ends when and as the leader ends,
+   * whatever it saw itself (DESIGN.md, "Layers and traces": one stream, one truth). Not for the hot path.
    */
-  shareTerminalWith(follower: { markTerminal(): void }): void {
-    if (this.terminalSeen) guarded('tracker.terminalFollower', () => follower.markTerminal());
-    (this.terminalFollowers ??= []).push(follower);
+  follow(leader: { whenEnded(fn: (outcome: Outcome) => void): void }): void {
+    if (this.state !== LIVE || this.leader !== undefined) return;
+    this.stopRecordingMetrics();
+    this.leader = leader;
+    leader.whenEnded((outcome) => this.finish(outcome));
+  }
+
+  /** Whether an upper layer's stream owns this one's outcome ({@link follow}). */
+  get isClaimed(): boolean {
+    return this.leader !== undefined;
+  }
+
+  /** This SDK-level stream reads its items from `transport`'s body: the span reports its bytes. */
+  adoptTransport(transport: { readonly bytes: number }): void {
+    this.transport = transport;
+  }
+
+  /**
+   * Body bytes of this stream: its own count, or for an SDK stream the count of the transport it
+   * claimed; undefined for an SDK stream with no visible transport (HTTP/2, a custom fetch).
+   */
+  get bodyBytes(): number | undefined {
+    // A transport read through a path that is not counted (tee, pipeTo) says nothing, not 0.
+    if (this.transport !== undefined) return this.transport.bytes > 0 || this.chunkCount === 0 ? this.transport.bytes : undefined;
+    return this.protocol === 'objects' && this.bytes === 0 ? undefined : this.bytes;
   }
 
   /** An error arrived inside the stream (provider error event). */
@@ -227,7 +250,8 @@ export class StreamTracker implements LiveStream, ChildStream {
 
   /** Ends the stream, deciding the outcome from how it ended and what was seen. Idempotent. */
   end(ending: Ending, error?: unknown): void {
-    if (this.state !== LIVE) return;
+    // A followed stream ends with its leader (follow()), never on its own terms.
+    if (this.state !== LIVE || this.leader !== undefined) return;
     this.finish(decideOutcome(ending, this, error), error);
   }
 

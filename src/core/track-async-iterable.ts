@@ -8,6 +8,11 @@ export interface TrackIteratorOptions {
   /** True when the caller aborted (e.g. the SDK's `controller.signal.aborted`): an end or failure then counts as `aborted`. */
   readonly isAborted?: () => boolean;
   /**
+   * True when the consumer closed the stream through an SDK helper that turns the close into an
+   * internal abort (Anthropic's `MessageStream`): any end then counts as `cancelled`.
+   */
+  readonly isCancelled?: () => boolean;
+  /**
    * Called when the source throws, before the stream ends: lets an adapter record what the error
    * says (a provider error type via `tracker.markError`). Must not throw; guarded anyway.
    */
@@ -26,12 +31,14 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
   options: TrackIteratorOptions = {},
 ): AsyncIterator<T, TReturn, TNext> {
   const isAborted = options.isAborted;
+  const isCancelled = options.isCancelled;
   const readError = options.onError;
   let reading = true;
   const aborted = (): boolean => (isAborted !== undefined ? guarded('iterator.isAborted', isAborted) === true : false);
+  const cancelled = (): boolean => isCancelled !== undefined && guarded('iterator.isCancelled', isCancelled) === true;
   const onResult = (result: IteratorResult<T, TReturn>): IteratorResult<T, TReturn> => {
     if (result.done === true) {
-      tracker.end(aborted() ? 'abort' : 'eof');
+      tracker.end(cancelled() ? 'cancel' : aborted() ? 'abort' : 'eof');
     } else if (reading && tracker.isLive) {
       try {
         readItem(result.value, tracker);
@@ -44,7 +51,7 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
   };
   const onError = (error: unknown): never => {
     if (readError !== undefined) guarded(`reader.${tracker.source}.error`, () => readError(error, tracker));
-    tracker.end(aborted() ? 'abort' : 'error', error);
+    tracker.end(cancelled() ? 'cancel' : aborted() ? 'abort' : 'error', error);
     throw error;
   };
   const wrapped: AsyncIterator<T, TReturn, TNext> = {
@@ -55,7 +62,7 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
   if (typeof source.return === 'function') {
     const sourceReturn = source.return.bind(source);
     wrapped.return = (value?: TReturn | PromiseLike<TReturn>) => {
-      tracker.end(aborted() ? 'abort' : 'cancel');
+      tracker.end(!cancelled() && aborted() ? 'abort' : 'cancel');
       return sourceReturn(value);
     };
   } else {

@@ -5,18 +5,27 @@ import { wrapAsyncIterator, type ItemReader, type TrackIteratorOptions } from '.
 
 export interface TrackIterableObjectOptions extends TrackIteratorOptions {
   /**
+   * The method of `target` that makes its iterator: `Symbol.asyncIterator` (default), or an own
+   * field such as a Stainless `Stream`'s `iterator`, which every consumer of the object goes through.
+   */
+  readonly key?: string | symbol;
+  /**
    * The SDK's abort signal for this stream: an abort while the app is not reading still ends the
    * stream (as `aborted`), and `isAborted` defaults to `signal.aborted`.
    */
   readonly signal?: AbortSignal;
+  /** Called when the consumer closes the iterator (`return()`, a `break`), before the stream ends. */
+  readonly onReturn?: () => void;
 }
 
 /**
- * Tracks an SDK's own async-iterable object (ollama's `AbortableAsyncIterator`, cohere's `Stream`)
- * in place: the object gets its own non-enumerable `[Symbol.asyncIterator]` that wraps the class's
- * iterator with {@link wrapAsyncIterator}. The app keeps the SDK's object, class, methods and keys.
- * Only the first iteration is the stream (a second one finds the body consumed, as without us).
- * Returns false (nothing changed) when `target` is not async-iterable.
+ * Tracks an SDK's own stream object (a Stainless `Stream`, ollama's `AbortableAsyncIterator`,
+ * cohere's `Stream`, a Bedrock event stream) in place: the object gets its own non-enumerable
+ * (or, if it was, enumerable) `key` method that wraps the class's iterator with
+ * {@link wrapAsyncIterator}. The app keeps the SDK's object, class, methods and keys. Only the first
+ * iteration is the stream (a second one finds the body consumed, as without us). The object is
+ * watched for abandonment until its iterator exists, then the iterator is (the consumer may hold
+ * only the iterator, e.g. after `tee()`). Returns false (nothing changed) when `target` has no such method.
  */
 export function trackIterableObject<T>(
   target: object,
@@ -24,34 +33,46 @@ export function trackIterableObject<T>(
   readItem: ItemReader<T>,
   options: TrackIterableObjectOptions = {},
 ): boolean {
-  const iterate = (target as Partial<AsyncIterable<T>>)[Symbol.asyncIterator];
+  const key = options.key ?? Symbol.asyncIterator;
+  const iterate = (target as Record<string | symbol, unknown>)[key];
   if (typeof iterate !== 'function') return false;
-  const signal = options.signal;
+  const { signal, onReturn } = options;
   const iteratorOptions: TrackIteratorOptions = {
     isAborted: options.isAborted ?? (signal !== undefined ? () => signal.aborted : undefined),
+    isCancelled: options.isCancelled,
     onError: options.onError,
   };
   if (signal !== undefined) tracker.endOnAbort(signal);
+  const { live } = processState();
   let observed = false;
-  Object.defineProperty(target, Symbol.asyncIterator, {
+  Object.defineProperty(target, key, {
     configurable: true,
-    enumerable: false,
+    enumerable: Object.prototype.propertyIsEnumerable.call(target, key),
     writable: true,
-    value: function asyncIterator(this: unknown): AsyncIterator<T> {
-      const source: AsyncIterator<T> = iterate.call(this);
+    value: function iterator(this: unknown, ...args: unknown[]): AsyncIterator<T> {
+      const source = (iterate as (...a: unknown[]) => AsyncIterator<T>).apply(this, args);
       if (observed) return source;
       observed = true;
       const wrapped = guarded(`${tracker.source}.iterator`, () => {
-        const it = wrapAsyncIterator(source, tracker, readItem, iteratorOptions);
-        (it as AsyncIterableIterator<T>)[Symbol.asyncIterator] = function (this: AsyncIterableIterator<T>) {
+        const it = wrapAsyncIterator(source, tracker, readItem, iteratorOptions) as AsyncIterableIterator<T>;
+        const close = it.return?.bind(it);
+        if (onReturn !== undefined && close !== undefined) {
+          it.return = (value?: unknown) => {
+            guarded(`${tracker.source}.return`, onReturn);
+            return close(value);
+          };
+        }
+        it[Symbol.asyncIterator] = function (this: AsyncIterableIterator<T>) {
           return this;
         };
+        live.forgetAbandonment(tracker);
+        live.watchForAbandonment(it, tracker);
         return it;
       });
       return wrapped ?? source;
     },
   });
   // The tracker never references `target`, so a dropped, unread stream can be collected.
-  processState().live.watchForAbandonment(target, tracker);
+  live.watchForAbandonment(target, tracker);
   return true;
 }

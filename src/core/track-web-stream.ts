@@ -71,3 +71,62 @@ export function trackReadableStream(
     { highWaterMark: 0 },
   );
 }
+
+type ReadResult = ReadableStreamReadResult<Uint8Array>;
+type Method = (this: unknown, ...args: unknown[]) => unknown;
+
+function defineOwn(target: object, key: string | symbol, value: unknown): void {
+  Object.defineProperty(target, key, { value, configurable: true, writable: true, enumerable: false });
+}
+
+/**
+ * Counts the bytes of `body` as its consumer reads them, without a stream of our own in between:
+ * for a transport stream whose outcome another layer owns (an SDK stream claimed it), nothing but
+ * the byte count is needed, and a passthrough ReadableStream costs about 1 µs per chunk (measured,
+ * node 20: 1.9 vs 0.9 µs per 100-byte chunk read with for await). The body stays the native object:
+ * its own `[Symbol.asyncIterator]`, `values` and `getReader` wrap the native ones, so each read adds
+ * `byteLength` in one step. Reads through other paths (`pipeTo`, `tee`) are not counted.
+ */
+export function countWebStreamBytes(body: ReadableStream<Uint8Array>, tracker: StreamTracker): ReadableStream<Uint8Array> {
+  // Made once per stream, not per read (hot path).
+  const add = (result: ReadResult): ReadResult => {
+    if (result.done !== true && result.value !== undefined) tracker.addBytes(result.value.byteLength);
+    return result;
+  };
+  const counted = (iterator: AsyncIterator<Uint8Array>): AsyncIterableIterator<Uint8Array> => {
+    const next = iterator.next.bind(iterator);
+    const it: AsyncIterableIterator<Uint8Array> = {
+      next: () => (next() as Promise<ReadResult>).then(add),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    if (typeof iterator.return === 'function') it.return = iterator.return.bind(iterator);
+    if (typeof iterator.throw === 'function') it.throw = iterator.throw.bind(iterator);
+    return it;
+  };
+  const record = body as unknown as Record<string | symbol, Method | undefined>;
+  for (const key of [Symbol.asyncIterator, 'values'] as const) {
+    const native = record[key];
+    if (typeof native !== 'function') continue;
+    defineOwn(body, key, function (this: unknown, ...args: unknown[]): unknown {
+      const iterator = native.apply(this, args) as AsyncIterator<Uint8Array>;
+      return this === body ? counted(iterator) : iterator;
+    });
+  }
+  const getReader = record.getReader;
+  if (typeof getReader === 'function') {
+    defineOwn(body, 'getReader', function (this: unknown, ...args: unknown[]): unknown {
+      const reader = getReader.apply(this, args) as { read?: Method };
+      const byob = (args[0] as { mode?: unknown } | undefined)?.mode === 'byob';
+      const read = reader?.read;
+      if (this === body && !byob && typeof read === 'function') {
+        defineOwn(reader, 'read', function (this: unknown, ...a: unknown[]): unknown {
+          return (read.apply(this, a) as Promise<ReadResult>).then(add);
+        });
+      }
+      return reader;
+    });
+  }
+  return body;
+}

@@ -38,7 +38,8 @@ export function createWireReader(tracker: StreamTracker, protocol: StreamProtoco
     return {
       push(chunk) {
         tracker.addBytes(chunk.byteLength);
-        if (failed) return;
+        // Claimed by an SDK stream, which reads the same events: count bytes, parse nothing.
+        if (failed || tracker.isClaimed) return;
         try {
           sse.push(chunk);
         } catch (error) {
@@ -46,7 +47,7 @@ export function createWireReader(tracker: StreamTracker, protocol: StreamProtoco
         }
       },
       end() {
-        if (failed) return;
+        if (failed || tracker.isClaimed) return;
         try {
           sse.end();
           tracker.malformedCount += sse.malformedCount;
@@ -61,7 +62,8 @@ export function createWireReader(tracker: StreamTracker, protocol: StreamProtoco
     return {
       push(chunk) {
         tracker.addBytes(chunk.byteLength);
-        if (failed) return;
+        // Claimed by an SDK stream, which reads the same events: count bytes, parse nothing.
+        if (failed || tracker.isClaimed) return;
         try {
           ndjson.push(chunk);
         } catch (error) {
@@ -69,7 +71,7 @@ export function createWireReader(tracker: StreamTracker, protocol: StreamProtoco
         }
       },
       end() {
-        if (failed) return;
+        if (failed || tracker.isClaimed) return;
         try {
           ndjson.end();
           tracker.malformedCount += ndjson.malformedCount;

@@ -9,18 +9,18 @@ import {
   type MidstreamOptions,
 } from '../options';
 import { AiSdkInstrumentation } from './ai-sdk';
-import { AnthropicInstrumentation } from './anthropic';
-import { BedrockInstrumentation } from './bedrock';
-import { CohereInstrumentation } from './cohere';
-import { FetchInstrumentation, type FetchInstrumentationConfig } from './fetch';
+import { AnthropicInstrumentation } from './sdk/anthropic';
+import { BedrockInstrumentation } from './sdk/bedrock';
+import { CohereInstrumentation } from './sdk/cohere';
+import { FetchInstrumentation, type FetchInstrumentationConfig } from './transport/fetch';
 import { GoogleGenAIInstrumentation } from './genai';
-import { GroqInstrumentation } from './groq';
-import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './http-client';
-import { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './http-server';
-import { OllamaInstrumentation } from './ollama';
-import { LangChainInstrumentation } from './langchain';
+import { GroqInstrumentation } from './sdk/groq';
+import { HttpClientInstrumentation, type HttpClientInstrumentationConfig } from './transport/http-client';
+import { HttpServerInstrumentation, type HttpServerInstrumentationConfig } from './transport/http-server';
+import { OllamaInstrumentation } from './sdk/ollama';
+import { LangChainInstrumentation } from './sdk/langchain';
 import { MistralInstrumentation } from './mistral';
-import { OpenAIInstrumentation } from './openai';
+import { OpenAIInstrumentation } from './sdk/openai';
 
 /** {@link MidstreamOptions} plus the configuration of each instrumentation. */
 export interface MidstreamInstrumentationsOptions extends MidstreamOptions {

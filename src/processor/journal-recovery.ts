@@ -263,6 +263,8 @@ function exportStream(s: JournalStream, heartbeatAt: number, reason: string, tar
     stalls: [],
     chunkCount: p.chunks,
     bytes: p.bytes,
+    // 0 with chunks: bytes the dead process could not see (an SDK stream without a visible transport).
+    bodyBytes: p.bytes > 0 || p.chunks === 0 ? p.bytes : undefined,
     outputChars: p.outputChars,
     malformedCount: p.malformedCount,
     stallCount: p.stallCount,

@@ -26,6 +26,7 @@ type TrackerView = Pick<
   StreamTracker,
   | 'span'
   | 'epochMillis'
+  | 'bodyBytes'
   | 'source'
   | 'protocol'
   | 'genAi'
@@ -119,7 +120,7 @@ function progressPart(t: TrackerView): string {
     metricAttributes: safeAttributes(t.metricAttributes),
     progress: {
       chunks: t.chunkCount,
-      bytes: t.bytes,
+      bytes: t.bodyBytes ?? 0,
       terminalSeen: t.terminalSeen,
       outputChars: t.outputChars,
       stallCount: t.stallCount,

@@ -8,7 +8,7 @@ import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
 import { providerForHost } from '../../protocols/provider-hosts';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { providerErrorType, readStreamPart } from './stream-parts';
 import { streamTextCallOf } from './stream-text-calls';
 import { StreamTextPatch } from './stream-text-patch';

@@ -1,16 +1,14 @@
-import { context, type Context } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
-import { claimTransportStream, markSdkStream } from '../../core/layering';
+import { claimTransportStream } from '../../core/layering';
 import { isAbortError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation, type GenAiCall } from '../kit/midstream-instrumentation';
+import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
 import { readGenAIChunk, readGenAIError } from './genai-items';
-
-type AnyFunction = (...args: unknown[]) => unknown;
 
 const PACKAGE_NAME = '@google/genai';
 // Tested: 1.0.1, 1.52.0, 2.0.0, 2.32.0 (Node 20), 3.1.0 and 3.3.0 (3.x requires Node >= 22; its Gemini
@@ -152,23 +150,37 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
     }
     const kind = `${SOURCE}.${METHOD}`;
     const isEnabled = (): boolean => this.isEnabled();
-    const observe = (generator: unknown, params: unknown, parentContext: Context, startTime: number): void =>
-      this.observe(models, params, generator, parentContext, startTime);
+    const begin = (params: unknown): GenAiCall | undefined => this.beginCall(models, params);
+    const observe = (generator: unknown, params: unknown, call: GenAiCall): void => this.observe(params, generator, call);
+    const fail = (call: GenAiCall, error: unknown): void => this.failCall(call, error);
     return function generateContentStream(this: unknown, ...args: unknown[]): unknown {
       if (!isEnabled()) return original.apply(this, args);
-      const parentContext = context.active();
-      const startTime = now();
-      const marked = guarded(kind, () => markSdkStream(parentContext)) ?? parentContext;
-      const result = context.with(marked, () => original.apply(this, args));
+      const call = begin(args[0]);
+      if (call === undefined) return original.apply(this, args);
+      const result = context.with(call.context, () => original.apply(this, args));
       if (!(result instanceof Promise)) return result;
-      // The app gets the same generator, or the same rejection, one step later: a side branch with
-      // a rejection handler would mark the SDK's promise handled, so a call the app forgot to await
-      // would no longer be an unhandled rejection. The generator is observed before the app reads it.
-      return result.then((generator: unknown) => {
-        guarded(kind, () => observe(generator, args[0], parentContext, startTime));
-        return generator;
-      });
+      // The generator is observed before the app reads it; a call that fails before it is a failed call.
+      return observeSettled(
+        kind,
+        result,
+        (generator) => observe(generator, args[0], call),
+        (error) => fail(call, error),
+      );
     };
+  }
+
+  /** 1st step: the app called generateContentStream(); its span starts now. */
+  private beginCall(models: ModelsLike, params: unknown): GenAiCall | undefined {
+    const p = params as StreamParams | undefined;
+    const apiClient = models.apiClient;
+    const vertex = guarded(`${SOURCE}.isVertexAI`, () => apiClient?.isVertexAI?.() === true) === true;
+    return this.beginGenAiCall({
+      provider: vertex ? PROVIDER_VERTEX_AI : PROVIDER_GEMINI,
+      operation: OPERATION,
+      model: typeof p?.model === 'string' ? p.model : undefined,
+      server: baseUrlOf(p, apiClient),
+      source: SOURCE,
+    });
   }
 
   /** Each hop's HTTP response: the fetch layer hands its count over to this stream. */
@@ -191,24 +203,15 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
     );
   }
 
-  private observe(models: ModelsLike, params: unknown, generator: unknown, parentContext: Context, startTime: number): void {
+  private observe(params: unknown, generator: unknown, call: GenAiCall): void {
     const gen = generator as StreamGenerator | null | undefined;
-    if (gen === null || gen === undefined || typeof gen.next !== 'function') return;
-    const own = METHODS.map((name) => Object.getOwnPropertyDescriptor(gen, name));
-    if (own.some((d) => d !== undefined && d.configurable !== true)) return;
+    const own = typeof gen?.next === 'function' ? METHODS.map((name) => Object.getOwnPropertyDescriptor(gen, name)) : [];
+    if (gen === null || gen === undefined || own.length === 0 || own.some((d) => d !== undefined && d.configurable !== true)) {
+      this.dropCall(call);
+      return;
+    }
     const p = params as StreamParams | undefined;
-    const model = typeof p?.model === 'string' ? p.model : undefined;
-    const apiClient = models.apiClient;
-    const vertex = apiClient?.isVertexAI?.() === true;
-    const tracker = this.startGenAiStream({
-      provider: vertex ? PROVIDER_VERTEX_AI : PROVIDER_GEMINI,
-      operation: OPERATION,
-      model,
-      server: baseUrlOf(p, apiClient),
-      source: SOURCE,
-      parentContext,
-      startTime,
-    });
+    const tracker = this.streamOfCall(call);
     if (tracker === undefined) return;
     // Without automatic function calling the promise resolves once the first hop's headers are in;
     // with it, before any request (the first chunk marks the headers then).

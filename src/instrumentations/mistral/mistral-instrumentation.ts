@@ -7,7 +7,7 @@ import {
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream, markSdkStream } from '../../core/layering';
-import { MidstreamInstrumentation } from '../midstream-instrumentation';
+import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
 import { observeEventStream, trackedEventStreamClass, type EventStreamClass, type Observation } from './mistral-event-stream';
 
 const PACKAGE = '@mistralai/mistralai';

@@ -2,7 +2,7 @@
 // for the OpenAI and Anthropic wire formats on local paths, and a client that reads a response the
 // way apps do, returning what it saw (bytes and error) so runs with and without midstream compare.
 import assert from 'node:assert/strict';
-import { FetchInstrumentation } from '../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../dist/instrumentations/transport/fetch/index.js';
 import { terminalRuleFor } from '../../../dist/protocols/terminal-rules.js';
 import { createTelemetry } from '../../support/telemetry.mjs';
 

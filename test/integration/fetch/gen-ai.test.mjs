@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Agent } from 'undici';
-import { FetchInstrumentation } from '../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../dist/instrumentations/transport/fetch/index.js';
 import { startSseServer, openAIChatEvents, anthropicEvents } from '../../support/sse-server.mjs';
 import { createTelemetry } from '../../support/telemetry.mjs';
 

@@ -110,14 +110,18 @@ test('records a held write longer than the stall threshold as a stall and still 
   assert.equal(stall.attributes['midstream.chunk.index'], 1);
 });
 
-test('creates no span when fetch rejects before the headers', async (t) => {
+test('a declared stream whose fetch rejects before the headers is a failed request, not a stream', async (t) => {
   const server = await startSseServer({ events: [] });
   const url = server.url(CHAT);
   await server.close();
   const seen = await sameWithAndWithout(() => consume(url));
   assert.equal(seen.error.ctor, 'TypeError');
   assert.equal(seen.error.message, 'fetch failed');
-  assert.equal(spansOf(server).length, 0);
+  const spans = spansOf(server);
+  assert.equal(spans.length, 1, 'one failed span, from the instrumented run');
+  assert.equal(spans[0].status.code, 2);
+  assert.equal(spans[0].attributes['error.type'], 'ECONNREFUSED');
+  assert.equal(spans[0].attributes['midstream.outcome'], undefined);
 });
 
 test('creates no span for a response that is not a stream', async (t) => {

@@ -167,7 +167,7 @@ test('the wrapper keeps fetch name and length, and disable() restores the origin
 });
 
 test('a second enable() and a second instrumentation do not wrap fetch twice', async (t) => {
-  const { FetchInstrumentation } = await import('../../../dist/instrumentations/fetch/index.js');
+  const { FetchInstrumentation } = await import('../../../dist/instrumentations/transport/fetch/index.js');
   const before = globalThis.fetch;
   instrumentation.enable();
   assert.equal(globalThis.fetch, before);

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { isMidstreamWrapped } from '../../../dist/instrumentations/http-client/chain-wrap.js';
-import { HttpClientInstrumentation } from '../../../dist/instrumentations/http-client/index.js';
+import { isMidstreamWrapped } from '../../../dist/instrumentations/kit/chain-wrap.js';
+import { HttpClientInstrumentation } from '../../../dist/instrumentations/transport/http-client/index.js';
 import { terminalRuleFor } from '../../../dist/index.js';
 import { markSdkStream } from '../../../dist/core/layering.js';
 import { context } from '@opentelemetry/api';

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { context, SpanKind } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
-import { isMidstreamWrapped, MIDSTREAM_WRAPPED } from '../../../dist/instrumentations/http-client/chain-wrap.js';
+import { isMidstreamWrapped, MIDSTREAM_WRAPPED } from '../../../dist/instrumentations/kit/chain-wrap.js';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { HttpClientInstrumentation } from '../../../dist/instrumentations/http-client/index.js';
-import { HttpServerInstrumentation } from '../../../dist/instrumentations/http-server/index.js';
+import { HttpClientInstrumentation } from '../../../dist/instrumentations/transport/http-client/index.js';
+import { HttpServerInstrumentation } from '../../../dist/instrumentations/transport/http-server/index.js';
 import { deferred, instrument, startServer, streamSpans } from './http-harness.mjs';
 
 export function compositionTests(order) {

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { propagation } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { isMidstreamWrapped } from '../../../dist/instrumentations/http-client/chain-wrap.js';
-import { HttpServerInstrumentation } from '../../../dist/instrumentations/http-server/index.js';
+import { isMidstreamWrapped } from '../../../dist/instrumentations/kit/chain-wrap.js';
+import { HttpServerInstrumentation } from '../../../dist/instrumentations/transport/http-server/index.js';
 import { deferred, instrument, startServer, streamSpans } from './http-harness.mjs';
 
 const instrumentation = new HttpServerInstrumentation();

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
-import { AnthropicInstrumentation } from '../../../dist/instrumentations/anthropic/index.js';
+import { AnthropicInstrumentation } from '../../../dist/instrumentations/sdk/anthropic.js';
 import { isSdkStream } from '../../../dist/core/layering.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { sdkRequire, capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, withOptions } from './sdk-harness.mjs';

@@ -2,7 +2,7 @@
 // server speaking Groq's OpenAI-compatible wire format (usage in `x_groq.usage`), with real faults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroqInstrumentation } from '../../../dist/instrumentations/groq/index.js';
+import { GroqInstrumentation } from '../../../dist/instrumentations/sdk/groq.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { sdkRequire, capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, withOptions } from './sdk-harness.mjs';
 

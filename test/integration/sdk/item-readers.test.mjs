@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { metrics, trace } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../dist/core/stream-tracker.js';
-import { readOpenAIChatItem, readOpenAIResponsesItem } from '../../../dist/instrumentations/openai/openai-items.js';
-import { readAnthropicItem } from '../../../dist/instrumentations/anthropic/anthropic-items.js';
+import { readOpenAIChatItem, readOpenAIResponsesItem } from '../../../dist/providers/openai-items.js';
+import { readAnthropicItem } from '../../../dist/providers/anthropic-items.js';
 
 const telemetry = new StreamTelemetry(metrics.getMeter('test'));
 function tracker() {

@@ -2,12 +2,12 @@
 // metrics even when no context manager carries the SDK's context mark to the fetch call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAIInstrumentation } from '../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { instrument, sdkRequire } from './sdk-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 
-import { FetchInstrumentation } from '../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../dist/instrumentations/transport/fetch/index.js';
 
 test(
   'without a context manager the stream is still counted once and the active gauge returns to 0',

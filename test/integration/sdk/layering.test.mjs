@@ -2,12 +2,12 @@
 // metrics: the SDK marks its request context, the fetch layer keeps its span but records nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAIInstrumentation } from '../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { instrument, sdkRequire, until } from './sdk-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 
-import { FetchInstrumentation } from '../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../dist/instrumentations/transport/fetch/index.js';
 
 test(
   'one openai stream over instrumented fetch counts once in midstream.stream.outcomes',

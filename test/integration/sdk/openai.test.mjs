@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { context } from '@opentelemetry/api';
-import { OpenAIInstrumentation } from '../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
 import { isSdkStream } from '../../../dist/core/layering.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { sdkRequire, capture, histogram, instrument, onlySpan, outcomeCount, streamSpans, until, withOptions } from './sdk-harness.mjs';
@@ -352,4 +352,12 @@ test('a stream that is never read and dropped ends as abandoned', async (t) => {
     return streamSpans(otel, 'm-abandon').length === 1;
   }, 'the abandoned span');
   assert.equal(onlySpan(otel, 'm-abandon').attributes['midstream.outcome'], 'abandoned');
+});
+
+test('with no transport layer in sight, the SDK span has no midstream.bytes (never a false 0)', async (t) => {
+  const { client } = await setup(t, 'openai-chat', 'full');
+  await drain(await chat(client, 'm-no-bytes'));
+  const span = onlySpan(otel, 'm-no-bytes');
+  assert.equal(span.attributes['midstream.chunk.count'], 5);
+  assert.equal('midstream.bytes' in span.attributes, false);
 });

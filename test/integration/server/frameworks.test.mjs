@@ -4,8 +4,8 @@
 // any metric label.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpServerInstrumentation } from '../../../dist/instrumentations/http-server/index.js';
-import { OpenAIInstrumentation } from '../../../dist/instrumentations/openai/index.js';
+import { HttpServerInstrumentation } from '../../../dist/instrumentations/transport/http-server/index.js';
+import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
 import { instrument } from '../http/http-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 import { FRAMEWORKS } from './framework-apps.mjs';

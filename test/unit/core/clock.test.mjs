@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { trackStream } from '../../../dist/index.js';
 import { now } from '../../../dist/core/clock.js';
-import { MidstreamInstrumentation } from '../../../dist/instrumentations/midstream-instrumentation.js';
+import { MidstreamInstrumentation } from '../../../dist/instrumentations/kit/midstream-instrumentation.js';
 import { createInMemoryOtel } from '../../support/in-memory-otel.mjs';
 
 const ITERATIONS = 2000;

@@ -8,7 +8,7 @@ import { RPCType, setRPCMetadata, suppressTracing } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { wrapInChain } from '../../../dist/instrumentations/http-client/chain-wrap.js';
+import { wrapInChain } from '../../../dist/instrumentations/kit/chain-wrap.js';
 import { readOptionsFromEnv, resolveOptions } from '../../../dist/options.js';
 import {
   HttpRequestDuration,

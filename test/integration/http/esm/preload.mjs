@@ -9,8 +9,8 @@ register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 const require = createRequire(import.meta.url);
-const { HttpClientInstrumentation } = require('../../../../dist/instrumentations/http-client/index.js');
-const { HttpServerInstrumentation } = require('../../../../dist/instrumentations/http-server/index.js');
+const { HttpClientInstrumentation } = require('../../../../dist/instrumentations/transport/http-client/index.js');
+const { HttpServerInstrumentation } = require('../../../../dist/instrumentations/transport/http-server/index.js');
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

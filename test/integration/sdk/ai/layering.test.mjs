@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AiSdkInstrumentation } from '../../../../dist/instrumentations/ai-sdk/index.js';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { sumWhere } from '../../../support/in-memory-otel.mjs';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';

@@ -2,7 +2,7 @@
 // Messages wire format on `/v1/messages` (older SDKs add `?beta=true`), with the `anthropic-beta` header.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AnthropicInstrumentation } from '../../../../dist/instrumentations/anthropic/index.js';
+import { AnthropicInstrumentation } from '../../../../dist/instrumentations/sdk/anthropic.js';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { capture, instrument, onlySpan, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
 

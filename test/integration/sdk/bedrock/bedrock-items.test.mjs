@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { metrics, trace } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../../dist/core/stream-tracker.js';
-import { readBedrockError, readConverseItem, readInvokeItem } from '../../../../dist/instrumentations/bedrock/bedrock-items.js';
+import { readBedrockError, readConverseItem, readInvokeItem } from '../../../../dist/providers/bedrock-items.js';
 
 const telemetry = new StreamTelemetry(metrics.getMeter('test'));
 function tracker() {

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { context, trace, SpanKind } from '@opentelemetry/api';
-import { BedrockInstrumentation } from '../../../../dist/instrumentations/bedrock/index.js';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { BedrockInstrumentation } from '../../../../dist/instrumentations/sdk/bedrock.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { sdkRequire, histogram, instrument, onlySpan, outcomeCount, streamSpans, until, withOptions } from '../sdk-harness.mjs';
 import { converse, drain, setup } from './bedrock-setup.mjs';
 

@@ -2,7 +2,7 @@
 // Bedrock adds `amazon-bedrock-invocationMetrics` to the last chunk of every model family).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BedrockInstrumentation } from '../../../../dist/instrumentations/bedrock/index.js';
+import { BedrockInstrumentation } from '../../../../dist/instrumentations/sdk/bedrock.js';
 import { sdkRequire, instrument, onlySpan, outcomeCount } from '../sdk-harness.mjs';
 import { drain, invoke, setup } from './bedrock-setup.mjs';
 

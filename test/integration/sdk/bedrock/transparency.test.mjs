@@ -1,7 +1,7 @@
 // The app sees the same output object, items and errors with and without the instrumentation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BedrockInstrumentation } from '../../../../dist/instrumentations/bedrock/index.js';
+import { BedrockInstrumentation } from '../../../../dist/instrumentations/sdk/bedrock.js';
 import { sdkRequire, capture, instrument, streamSpans } from '../sdk-harness.mjs';
 import { startEventStreamServer } from './event-stream-server.mjs';
 import { CREDENTIALS, converse, invoke } from './bedrock-setup.mjs';

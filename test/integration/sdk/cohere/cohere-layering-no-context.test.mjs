@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
-import { CohereInstrumentation } from '../../../../dist/instrumentations/cohere/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
+import { CohereInstrumentation } from '../../../../dist/instrumentations/sdk/cohere.js';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';
 import { sumWhere } from '../../../support/in-memory-otel.mjs';

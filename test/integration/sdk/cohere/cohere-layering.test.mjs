@@ -2,8 +2,8 @@
 // through the global fetch per request) is counted once in metrics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
-import { CohereInstrumentation } from '../../../../dist/instrumentations/cohere/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
+import { CohereInstrumentation } from '../../../../dist/instrumentations/sdk/cohere.js';
 import { startNdjsonServer } from '../ndjson-script-server.mjs';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { CohereInstrumentation } from '../../../../dist/instrumentations/cohere/index.js';
+import { CohereInstrumentation } from '../../../../dist/instrumentations/sdk/cohere.js';
 import { startNdjsonServer } from '../ndjson-script-server.mjs';
 import { startScriptServer } from '../sse-script-server.mjs';
 import {

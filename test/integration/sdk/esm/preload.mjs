@@ -10,9 +10,9 @@ register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 const require = createRequire(import.meta.url);
-const { OpenAIInstrumentation } = require('../../../../dist/instrumentations/openai/index.js');
-const { AnthropicInstrumentation } = require('../../../../dist/instrumentations/anthropic/index.js');
-const { GroqInstrumentation } = require('../../../../dist/instrumentations/groq/index.js');
+const { OpenAIInstrumentation } = require('../../../../dist/instrumentations/sdk/openai.js');
+const { AnthropicInstrumentation } = require('../../../../dist/instrumentations/sdk/anthropic.js');
+const { GroqInstrumentation } = require('../../../../dist/instrumentations/sdk/groq.js');
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

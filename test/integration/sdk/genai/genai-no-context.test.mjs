@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
 import { GoogleGenAIInstrumentation } from '../../../../dist/instrumentations/genai/index.js';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { createInMemoryOtel, sumWhere } from '../../../support/in-memory-otel.mjs';
 import { sdkRequire } from '../sdk-harness.mjs';
 import { startGeminiServer } from './gemini-script-server.mjs';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { GoogleGenAIInstrumentation } from '../../../../dist/instrumentations/genai/index.js';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { sumWhere } from '../../../support/in-memory-otel.mjs';
 import {
   capture,
@@ -190,10 +190,12 @@ test('marks an error payload inside the stream as errored with the provider stat
   assert.equal(duration.attributes['error.type'], 'INTERNAL');
 });
 
-test('an HTTP error before the stream starts is the SDK error and no stream span', async (t) => {
+test('an HTTP error before the stream starts is the SDK error and a failed call, not a stream', async (t) => {
   const { ai } = await setup(t, 'gemini-stream', 'status429');
   await assert.rejects(stream(ai, 'g-429'), (e) => e.status === 429 || /\b429\b/.test(e.message));
-  assert.equal(streamSpans(otel, 'g-429').length, 0);
+  const span = onlySpan(otel, 'g-429');
+  assert.equal(span.status.code, 2);
+  assert.equal(span.attributes['midstream.outcome'], undefined);
   assert.equal(await outcomeCount(otel, 'g-429'), 0);
 });
 
@@ -471,11 +473,13 @@ test('the app sees identical items and errors with and without the instrumentati
     return results;
   };
   const instrumented = await once();
-  assert.equal(streamSpans(otel, 'g-transparent').length, 12, 'no span for the two HTTP errors');
+  // 12 streams plus the two HTTP errors, which are failed calls (ERROR spans, no outcome).
+  assert.equal(streamSpans(otel, 'g-transparent').length, 14);
+  assert.equal(streamSpans(otel, 'g-transparent').filter((s) => s.attributes['midstream.outcome'] === undefined).length, 2);
   instrumentation.disable();
   t.after(() => instrumentation.enable());
   const plain = await once();
-  assert.equal(streamSpans(otel, 'g-transparent').length, 12, 'disabled: no new spans');
+  assert.equal(streamSpans(otel, 'g-transparent').length, 14, 'disabled: no new spans');
   assert.deepEqual(instrumented, plain);
   assert.ok(
     plain.some((r) => r.error !== undefined),

@@ -8,9 +8,9 @@ import { createInMemoryOtel } from '../../../support/in-memory-otel.mjs';
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const require = createRequire(import.meta.url);
-const { LangChainInstrumentation } = require('../../../../dist/instrumentations/langchain/index.js');
-const { OpenAIInstrumentation } = require('../../../../dist/instrumentations/openai/index.js');
-const { FetchInstrumentation } = require('../../../../dist/instrumentations/fetch/index.js');
+const { LangChainInstrumentation } = require('../../../../dist/instrumentations/sdk/langchain.js');
+const { OpenAIInstrumentation } = require('../../../../dist/instrumentations/sdk/openai.js');
+const { FetchInstrumentation } = require('../../../../dist/instrumentations/transport/fetch/index.js');
 const otel = createInMemoryOtel();
 for (const i of [new LangChainInstrumentation(), new OpenAIInstrumentation(), new FetchInstrumentation()]) {
   i.setTracerProvider(otel.tracerProvider);

@@ -4,9 +4,9 @@
 // and fetch instrumentations all on: one logical stream counts once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LangChainInstrumentation } from '../../../../dist/instrumentations/langchain/index.js';
-import { OpenAIInstrumentation } from '../../../../dist/instrumentations/openai/index.js';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { LangChainInstrumentation } from '../../../../dist/instrumentations/sdk/langchain.js';
+import { OpenAIInstrumentation } from '../../../../dist/instrumentations/sdk/openai.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { capture, instrument, sdkRequire, until } from '../sdk-harness.mjs';
 import { sumWhere } from '../../../support/in-memory-otel.mjs';

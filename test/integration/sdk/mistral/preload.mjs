@@ -15,7 +15,7 @@ if (process.env.MISTRAL_TEST_INSTRUMENT !== 'off') {
   const { resolveOptions } = require('../../../../dist/options.js');
   processState().options = resolveOptions({ stallThresholdMs: 60, captureContent: process.env.MISTRAL_TEST_CAPTURE === 'on' });
   const { MistralInstrumentation } = require('../../../../dist/instrumentations/mistral/index.js');
-  const { FetchInstrumentation } = require('../../../../dist/instrumentations/fetch/index.js');
+  const { FetchInstrumentation } = require('../../../../dist/instrumentations/transport/fetch/index.js');
   const otel = createInMemoryOtel();
   const instrumentations = [new MistralInstrumentation()];
   if (process.env.MISTRAL_TEST_FETCH !== 'off') instrumentations.push(new FetchInstrumentation());

@@ -3,8 +3,8 @@
 // is enabled first here, as `--require midstream-otel/register` does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
-import { OllamaInstrumentation } from '../../../../dist/instrumentations/ollama/index.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
+import { OllamaInstrumentation } from '../../../../dist/instrumentations/sdk/ollama.js';
 import { startNdjsonServer } from '../ndjson-script-server.mjs';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';
 import { sumWhere } from '../../../support/in-memory-otel.mjs';

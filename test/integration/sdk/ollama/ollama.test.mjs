@@ -2,7 +2,7 @@
 // against a local server speaking Ollama's NDJSON wire format, with real faults.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OllamaInstrumentation } from '../../../../dist/instrumentations/ollama/index.js';
+import { OllamaInstrumentation } from '../../../../dist/instrumentations/sdk/ollama.js';
 import { startNdjsonServer } from '../ndjson-script-server.mjs';
 import {
   capture,

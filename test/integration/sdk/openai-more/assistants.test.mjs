@@ -3,7 +3,7 @@
 // SDK swallows, so the final `thread.run.*` state is the terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAIInstrumentation } from '../../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../../dist/instrumentations/sdk/openai.js';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { capture, instrument, onlySpan, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
 

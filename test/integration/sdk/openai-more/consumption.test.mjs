@@ -2,7 +2,7 @@
 // inside its own for-await body, closes both tee() halves, or aborts while the readable waits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAIInstrumentation } from '../../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../../dist/instrumentations/sdk/openai.js';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { instrument, onlySpan, sdkRequire, streamSpans } from '../sdk-harness.mjs';
 

@@ -2,8 +2,8 @@
 // once in midstream.stream.outcomes (by the openai layer); the fetch layer keeps its span only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAIInstrumentation } from '../../../../dist/instrumentations/openai/index.js';
-import { FetchInstrumentation } from '../../../../dist/instrumentations/fetch/index.js';
+import { OpenAIInstrumentation } from '../../../../dist/instrumentations/sdk/openai.js';
+import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { sumWhere } from '../../../support/in-memory-otel.mjs';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';

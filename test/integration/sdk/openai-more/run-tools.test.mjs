@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trace } from '@opentelemetry/api';
-import { OpenAIInstrumentation } from '../../../../dist/instrumentations/openai/index.js';
+import { OpenAIInstrumentation } from '../../../../dist/instrumentations/sdk/openai.js';
 import { instrument, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
 import { startTurnServer } from './turn-server.mjs';
 

@@ -2,8 +2,8 @@
 // Prints whether Node reported the rejection as unhandled. argv[2]: cohere | bedrock; argv[3] === 'on':
 // instrumented.
 import http from 'node:http';
-import { CohereInstrumentation } from '../../../../dist/instrumentations/cohere/index.js';
-import { BedrockInstrumentation } from '../../../../dist/instrumentations/bedrock/index.js';
+import { CohereInstrumentation } from '../../../../dist/instrumentations/sdk/cohere.js';
+import { BedrockInstrumentation } from '../../../../dist/instrumentations/sdk/bedrock.js';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';
 
 const [sdkName, mode] = process.argv.slice(2);

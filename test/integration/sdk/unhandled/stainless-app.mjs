@@ -1,8 +1,8 @@
 // Child app: calls the SDK against a 500 and forgets to handle the promise. Prints whether Node
 // reported the rejection as unhandled. argv[2]: openai | anthropic; argv[3] === 'on': instrumented.
 import http from 'node:http';
-import { OpenAIInstrumentation } from '../../../../dist/instrumentations/openai/index.js';
-import { AnthropicInstrumentation } from '../../../../dist/instrumentations/anthropic/index.js';
+import { OpenAIInstrumentation } from '../../../../dist/instrumentations/sdk/openai.js';
+import { AnthropicInstrumentation } from '../../../../dist/instrumentations/sdk/anthropic.js';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';
 
 const [sdkName, mode] = process.argv.slice(2);

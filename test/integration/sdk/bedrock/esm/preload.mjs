@@ -7,7 +7,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
 const require = createRequire(import.meta.url);
-const { BedrockInstrumentation } = require('../../../../../dist/instrumentations/bedrock/index.js');
+const { BedrockInstrumentation } = require('../../../../../dist/instrumentations/sdk/bedrock.js');
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

@@ -10,7 +10,7 @@ register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 const require = createRequire(import.meta.url);
-const { CohereInstrumentation } = require('../../../../../dist/instrumentations/cohere/index.js');
+const { CohereInstrumentation } = require('../../../../../dist/instrumentations/sdk/cohere.js');
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

@@ -9,7 +9,7 @@ register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 const require = createRequire(import.meta.url);
-const { OllamaInstrumentation } = require('../../../../../dist/instrumentations/ollama/index.js');
+const { OllamaInstrumentation } = require('../../../../../dist/instrumentations/sdk/ollama.js');
 
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

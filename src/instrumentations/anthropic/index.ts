@@ -1,1 +1,0 @@
-export { AnthropicInstrumentation } from './anthropic-instrumentation';

@@ -1,1 +1,0 @@
-export { BedrockInstrumentation } from './bedrock-instrumentation';

@@ -1,1 +1,0 @@
-export { CohereInstrumentation } from './cohere-instrumentation';

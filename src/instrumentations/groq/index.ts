@@ -1,1 +1,0 @@
-export { GroqInstrumentation } from './groq-instrumentation';

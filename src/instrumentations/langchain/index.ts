@@ -1,1 +1,0 @@
-export { LangChainInstrumentation } from './langchain-instrumentation';

@@ -1,1 +1,0 @@
-export { OllamaInstrumentation } from './ollama-instrumentation';

@@ -1,1 +1,0 @@
-export { OpenAIInstrumentation } from './openai-instrumentation';
