@@ -127,7 +127,9 @@ test('starts the span when the request is issued and parents it to the caller co
   assert.equal(items.length, 3);
   const span = onlySpan(otel, 'g-start');
   const startMs = span.startTime[0] * 1000 + span.startTime[1] / 1e6;
-  assert.ok(startMs <= before + 5, `span starts at the request (${startMs - before} ms after)`);
+  // The server holds the first chunk for 120 ms: a span started at the request is well before that,
+  // whatever the machine's load (a span started at the first chunk would be 120 ms or more after).
+  assert.ok(startMs < before + 100, `span starts at the request (${startMs - before} ms after)`);
   assert.equal(span.parentSpanContext?.spanId ?? span.parentSpanId, parent.spanContext().spanId);
 });
 
