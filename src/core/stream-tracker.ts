@@ -5,6 +5,7 @@ import { GapHistogram } from './gap-histogram';
 import { guarded } from './guard';
 import type { LiveStream } from './live-streams';
 import { decideOutcome, type Ending, type Outcome } from './outcome';
+import { DEFAULT_OPTIONS } from '../options';
 import { processState } from './process-state';
 import type { StreamTelemetry } from './stream-telemetry';
 
@@ -29,8 +30,12 @@ export interface StreamTrackerInit {
   readonly recordMetrics?: boolean;
   /** Monotonic seconds when the request was issued; defaults to now. */
   readonly startTime?: number;
+  /** From the instrumentation's options (stream start): a gap longer than this is a stall; 0 = off. */
   readonly stallThresholdMs?: number;
+  /** End a silent stream as `timed_out` after this long; 0 = off. */
   readonly idleTimeoutMs?: number;
+  /** Cap of captured output text; 0 (default) = content capture off. */
+  readonly captureContentMaxBytes?: number;
 }
 
 /** A stall, kept for the span event; at most {@link MAX_STALL_EVENTS} per stream. */
@@ -95,7 +100,7 @@ export class StreamTracker implements LiveStream {
   private readonly captureCap: number;
 
   constructor(telemetry: StreamTelemetry, init: StreamTrackerInit) {
-    const { options, live } = processState();
+    const { live } = processState();
     this.telemetry = telemetry;
     this.span = init.span;
     this.ownsSpan = init.ownsSpan;
@@ -106,11 +111,11 @@ export class StreamTracker implements LiveStream {
     this.recordMetrics = init.recordMetrics !== false;
     this.metricAttributes = { ...init.metricAttributes };
     this.startTime = init.startTime ?? now();
-    const stallMs = init.stallThresholdMs ?? options.stallThresholdMs;
-    const idleMs = init.idleTimeoutMs ?? options.idleTimeoutMs;
+    const stallMs = init.stallThresholdMs ?? DEFAULT_OPTIONS.stallThresholdMs;
+    const idleMs = init.idleTimeoutMs ?? DEFAULT_OPTIONS.idleTimeoutMs;
     this.stallThresholdS = stallMs > 0 ? stallMs / 1000 : Infinity;
     this.idleTimeoutS = idleMs > 0 ? idleMs / 1000 : Infinity;
-    this.captureCap = options.captureContent ? options.captureContentMaxBytes : 0;
+    this.captureCap = init.captureContentMaxBytes ?? 0;
     live.add(this, stallMs, idleMs);
     telemetry.started(this);
   }

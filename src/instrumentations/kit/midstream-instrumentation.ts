@@ -8,7 +8,8 @@ import {
 import { now, toEpochMillis } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { markSdkStream, notifyWrapperStream } from '../../core/layering';
-import { processState } from '../../core/process-state';
+import { fallbackOptions, trackerOptions } from '../../core/stream-options';
+import { resolveOptions, type ResolvedOptions } from '../../options';
 import { moduleDefinitions, type AnyFunction, type HookHost, type HookSpec } from './sdk-hook';
 import { addServerAttributes } from './server-address';
 import { StreamTelemetry } from '../../core/stream-telemetry';
@@ -38,6 +39,23 @@ export interface GenAiStreamInit {
   readonly countOnly?: boolean;
 }
 
+/**
+ * Configuration every midstream instrumentation takes (the OpenTelemetry convention:
+ * `new OpenAIInstrumentation({ captureContent: true, stallThresholdMs: 2000 })`). A field left unset
+ * takes the options given to `midstreamInstrumentations()` / `startMidstream()`, else the
+ * `MIDSTREAM_*` environment variables, else the default.
+ */
+export interface MidstreamInstrumentationConfig extends InstrumentationConfig {
+  /** A gap between chunks longer than this is a stall. @defaultValue 5000 (`MIDSTREAM_STALL_THRESHOLD_MS`) */
+  stallThresholdMs?: number;
+  /** End a silent stream as `timed_out` after this long; 0 = off. @defaultValue 0 (`MIDSTREAM_IDLE_TIMEOUT_MS`) */
+  idleTimeoutMs?: number;
+  /** Record generated text on the span. @defaultValue false (`MIDSTREAM_CAPTURE_CONTENT`) */
+  captureContent?: boolean;
+  /** Cap of the captured text. @defaultValue 4096 (`MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES`) */
+  captureContentMaxBytes?: number;
+}
+
 export interface StartStreamInit {
   /** Span name for a new span; ignored when `span` is given. */
   readonly spanName?: string;
@@ -63,9 +81,11 @@ export interface StartStreamInit {
  * StreamTelemetry on this instrumentation's meter, and one way to start a tracked stream.
  */
 export abstract class MidstreamInstrumentation<
-  C extends InstrumentationConfig = InstrumentationConfig,
+  C extends MidstreamInstrumentationConfig = MidstreamInstrumentationConfig,
 > extends InstrumentationBase<C> {
   private streamTelemetry: StreamTelemetry | undefined;
+  /** Options resolved for the current config over the current base (cached; not for the hot path). */
+  private resolved: { config: C; base: ResolvedOptions; options: ResolvedOptions } | undefined;
 
   constructor(name: string, config: C) {
     super(`${PACKAGE_NAME}/${name}`, VERSION, config);
@@ -100,9 +120,23 @@ export abstract class MidstreamInstrumentation<
     return this.streamTelemetry;
   }
 
-  /** midstream's process-wide options (stall threshold, capture, ...). */
-  protected get options() {
-    return processState().options;
+  /**
+   * This instrumentation's stream options: its config's fields over the options of
+   * `midstreamInstrumentations()` / `startMidstream()` when those were given, else over `MIDSTREAM_*`.
+   */
+  protected get options(): ResolvedOptions {
+    const base = fallbackOptions();
+    const config = this.getConfig();
+    const cached = this.resolved;
+    if (cached !== undefined && cached.config === config && cached.base === base) return cached.options;
+    const own =
+      config.stallThresholdMs !== undefined ||
+      config.idleTimeoutMs !== undefined ||
+      config.captureContent !== undefined ||
+      config.captureContentMaxBytes !== undefined;
+    const options = own ? resolveOptions(config, base) : base;
+    this.resolved = { config, base, options };
+    return options;
   }
 
   /**
@@ -249,6 +283,7 @@ export abstract class MidstreamInstrumentation<
       // A wrapper stream around this one (LangChain) stops counting: this stream is the counted one.
       if (init.recordMetrics !== false) notifyWrapperStream(parentContext);
       return new StreamTracker(this.telemetry, {
+        ...trackerOptions(this.options),
         span,
         ownsSpan: init.ownsSpan ?? init.span === undefined,
         source: init.source,
