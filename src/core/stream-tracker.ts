@@ -74,13 +74,13 @@ export class StreamTracker implements LiveStream {
   chunkCount = 0;
   bytes = 0;
   outputChars = 0;
-  malformedCount = 0;
+  private malformed = 0;
   stallCount = 0;
   headersAt = -1;
   firstChunkAt = -1;
   lastChunkAt = -1;
   endedAt = -1;
-  terminalSeen = false;
+  private terminal = false;
   errorSeen = false;
   stalling = false;
   outcome: Outcome | undefined;
@@ -162,9 +162,44 @@ export class StreamTracker implements LiveStream {
     this.bytes += n;
   }
 
+  /** Whether the protocol's terminal marker was seen. */
+  get terminalSeen(): boolean {
+    return this.terminal;
+  }
+
+  /** Events the wire reader could not frame or parse. */
+  get malformedCount(): number {
+    return this.malformed;
+  }
+
   /** The protocol's terminal marker was seen. */
   markTerminal(): void {
-    this.terminalSeen = true;
+    this.terminal = true;
+  }
+
+  /**
+   * A terminal seen earlier was not the stream's last word after all (another model turn follows,
+   * @google/genai automatic function calling): the stream must show its terminal again.
+   */
+  rearmTerminal(): void {
+    this.terminal = false;
+    this.facts.finishReasons = undefined;
+  }
+
+  /** The wire reader counted `n` malformed events (at the end of the body). */
+  addMalformed(n: number): void {
+    this.malformed += n;
+  }
+
+  /**
+   * The SDK reported, as an error, that the body ended cleanly before its terminal (ollama's
+   * "no done", Bedrock's partial frame, genai's incomplete JSON): a clean close, for the outcome
+   * decision (`truncated` unless the terminal was seen), with `reason` for the event.
+   */
+  endCleanClose(reason: string, error?: unknown): void {
+    if (this.state !== LIVE) return;
+    this.reason = reason;
+    this.end('eof', error);
   }
 
   /**
