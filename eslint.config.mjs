@@ -19,12 +19,37 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  // Layering floors (DESIGN.md "Architecture"; `**` so nested folders are covered too).
   {
     files: ['src/protocols/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['@opentelemetry/*', '../core/*', '../instrumentations/*'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@opentelemetry/*', '**/core/**', '**/instrumentations/**'] }] },
+  },
+  {
+    // TODO(#10): providers become pure (no core) once item readers return signals.
+    files: ['src/providers/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@opentelemetry/*', '**/instrumentations/**'] }] },
   },
   {
     files: ['src/core/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['../instrumentations/*', '../register/*', '../processor/*'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/instrumentations/**', '**/register/**', '**/processor/**'] }] },
+  },
+  {
+    // Adapters import the kit, never each other.
+    files: ['src/instrumentations/sdk/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['./*', '**/transport/**', '**/genai/**', '**/mistral/**', '**/ai-sdk/**'] }] },
+  },
+  {
+    files: ['src/instrumentations/transport/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../fetch/**', '../http-client/**', '../http-server/**', '**/sdk/**', '**/genai/**', '**/mistral/**', '**/ai-sdk/**'] }],
+    },
+  },
+  {
+    files: ['src/instrumentations/{genai,mistral,ai-sdk}/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/sdk/**', '**/transport/**', '../genai/**', '../mistral/**', '../ai-sdk/**'] }] },
+  },
+  {
+    files: ['src/instrumentations/kit/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/sdk/**', '**/transport/**', '**/genai/**', '**/mistral/**', '**/ai-sdk/**'] }] },
   },
 );

@@ -21,3 +21,4 @@ export { LangChainInstrumentation } from './instrumentations/sdk/langchain';
 export { OllamaInstrumentation } from './instrumentations/sdk/ollama';
 export { CohereInstrumentation } from './instrumentations/sdk/cohere';
 export { AiSdkInstrumentation } from './instrumentations/ai-sdk';
+export type { MidstreamInstrumentationConfig } from './instrumentations/kit/midstream-instrumentation';

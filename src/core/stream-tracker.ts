@@ -6,6 +6,7 @@ import { GapHistogram } from './gap-histogram';
 import { guarded } from './guard';
 import type { LiveStream } from './live-streams';
 import { decideOutcome, type Ending, type Outcome } from './outcome';
+import { DEFAULT_OPTIONS } from '../options';
 import { processState } from './process-state';
 import type { StreamTelemetry } from './stream-telemetry';
 import type { ChildStream, FailedAttempt } from './stream-parents';
@@ -33,8 +34,12 @@ export interface StreamTrackerInit {
   readonly startTime?: number;
   /** The epoch anchor the span's start time was computed with ({@link epochAnchorMs}); defaults to now. */
   readonly epochAnchorMs?: number;
+  /** From the instrumentation's options (stream start): a gap longer than this is a stall; 0 = off. */
   readonly stallThresholdMs?: number;
+  /** End a silent stream as `timed_out` after this long; 0 = off. */
   readonly idleTimeoutMs?: number;
+  /** Cap of captured output text; 0 (default) = content capture off. */
+  readonly captureContentMaxBytes?: number;
 }
 
 /** A stall, kept for the span event; at most {@link MAX_STALL_EVENTS} per stream. */
@@ -75,13 +80,13 @@ export class StreamTracker implements LiveStream, ChildStream {
   chunkCount = 0;
   bytes = 0;
   outputChars = 0;
-  malformedCount = 0;
+  private malformed = 0;
   stallCount = 0;
   headersAt = -1;
   firstChunkAt = -1;
   lastChunkAt = -1;
   endedAt = -1;
-  terminalSeen = false;
+  private terminal = false;
   errorSeen = false;
   stalling = false;
   outcome: Outcome | undefined;
@@ -110,7 +115,7 @@ export class StreamTracker implements LiveStream, ChildStream {
   private readonly captureCap: number;
 
   constructor(telemetry: StreamTelemetry, init: StreamTrackerInit) {
-    const { options, live } = processState();
+    const { live } = processState();
     this.telemetry = telemetry;
     this.span = init.span;
     this.ownsSpan = init.ownsSpan;
@@ -122,11 +127,11 @@ export class StreamTracker implements LiveStream, ChildStream {
     this.metricAttributes = { ...init.metricAttributes };
     this.startTime = init.startTime ?? now();
     this.epochAnchorMs = init.epochAnchorMs ?? epochAnchorMs();
-    const stallMs = init.stallThresholdMs ?? options.stallThresholdMs;
-    const idleMs = init.idleTimeoutMs ?? options.idleTimeoutMs;
+    const stallMs = init.stallThresholdMs ?? DEFAULT_OPTIONS.stallThresholdMs;
+    const idleMs = init.idleTimeoutMs ?? DEFAULT_OPTIONS.idleTimeoutMs;
     this.stallThresholdS = stallMs > 0 ? stallMs / 1000 : Infinity;
     this.idleTimeoutS = idleMs > 0 ? idleMs / 1000 : Infinity;
-    this.captureCap = options.captureContent ? options.captureContentMaxBytes : 0;
+    this.captureCap = init.captureContentMaxBytes ?? 0;
     live.add(this, stallMs, idleMs);
     telemetry.started(this);
   }
@@ -178,9 +183,44 @@ export class StreamTracker implements LiveStream, ChildStream {
     this.bytes += n;
   }
 
+  /** Whether the protocol's terminal marker was seen. */
+  get terminalSeen(): boolean {
+    return this.terminal;
+  }
+
+  /** Events the wire reader could not frame or parse. */
+  get malformedCount(): number {
+    return this.malformed;
+  }
+
   /** The protocol's terminal marker was seen. */
   markTerminal(): void {
-    this.terminalSeen = true;
+    this.terminal = true;
+  }
+
+  /**
+   * A terminal seen earlier was not the stream's last word after all (another model turn follows,
+   * @google/genai automatic function calling): the stream must show its terminal again.
+   */
+  rearmTerminal(): void {
+    this.terminal = false;
+    this.facts.finishReasons = undefined;
+  }
+
+  /** The wire reader counted `n` malformed events (at the end of the body). */
+  addMalformed(n: number): void {
+    this.malformed += n;
+  }
+
+  /**
+   * The SDK reported, as an error, that the body ended cleanly before its terminal (ollama's
+   * "no done", Bedrock's partial frame, genai's incomplete JSON): a clean close, for the outcome
+   * decision (`truncated` unless the terminal was seen), with `reason` for the event.
+   */
+  endCleanClose(reason: string, error?: unknown): void {
+    if (this.state !== LIVE) return;
+    this.reason = reason;
+    this.end('eof', error);
   }
 
   /**

@@ -50,7 +50,7 @@ export function createWireReader(tracker: StreamTracker, protocol: StreamProtoco
         if (failed || tracker.isClaimed) return;
         try {
           sse.end();
-          tracker.malformedCount += sse.malformedCount;
+          tracker.addMalformed(sse.malformedCount);
         } catch (error) {
           fail(error);
         }
@@ -74,7 +74,7 @@ export function createWireReader(tracker: StreamTracker, protocol: StreamProtoco
         if (failed || tracker.isClaimed) return;
         try {
           ndjson.end();
-          tracker.malformedCount += ndjson.malformedCount;
+          tracker.addMalformed(ndjson.malformedCount);
         } catch (error) {
           fail(error);
         }

@@ -8,6 +8,7 @@ import { trackReadableStream } from '../core/track-web-stream';
 import { createWireReader } from '../core/wire-reader';
 import { terminalRuleFor, type TerminalRule } from '../protocols/terminal-rules';
 import { PACKAGE_NAME, VERSION } from '../version';
+import { fallbackOptions, trackerOptions } from '../core/stream-options';
 
 /** Options of {@link trackStream}. */
 export interface TrackStreamOptions<T = unknown> {
@@ -83,6 +84,7 @@ export function trackStream<T>(
       context.active(),
     );
     const tracker = new StreamTracker(telemetry, {
+      ...trackerOptions(fallbackOptions()),
       span,
       ownsSpan: true,
       startTime,

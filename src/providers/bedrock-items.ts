@@ -108,7 +108,6 @@ export function readBedrockError(error: unknown, tracker: StreamTracker): void {
     return;
   }
   if (e.message === PARTIAL_FRAME_MESSAGE) {
-    tracker.reason = 'partial_frame';
-    tracker.end('eof', error);
+    tracker.endCleanClose('partial_frame', error);
   }
 }

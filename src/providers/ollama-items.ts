@@ -50,8 +50,7 @@ export function readOllamaError(error: unknown, tracker: StreamTracker): void {
   if (!(error instanceof Error) || isAbortError(error) || isConnectionError(error)) return;
   if (error.constructor !== Error) return;
   if (error.message === OLLAMA_NO_DONE_MESSAGE) {
-    tracker.reason = 'closed_before_done';
-    tracker.end('eof');
+    tracker.endCleanClose('closed_before_done');
     return;
   }
   tracker.markError('_OTHER');

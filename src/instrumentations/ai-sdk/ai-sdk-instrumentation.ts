@@ -1,5 +1,5 @@
 import { context, type Context } from '@opentelemetry/api';
-import { InstrumentationNodeModuleDefinition, isWrapped, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { markSdkStream } from '../../core/layering';
@@ -8,12 +8,11 @@ import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
 import { providerForHost } from '../../protocols/provider-hosts';
-import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { providerErrorType, readStreamPart } from './stream-parts';
 import { streamTextCallOf } from './stream-text-calls';
 import { StreamTextPatch } from './stream-text-patch';
-
-type AnyFunction = (...args: unknown[]) => unknown;
+import type { AnyFunction } from '../kit/sdk-hook';
 
 /** A provider model instance, LanguageModelV3 (3.x) or V4 (4.x) (only what we touch). */
 interface ProviderModel {
@@ -76,7 +75,7 @@ export class AiSdkInstrumentation extends MidstreamInstrumentation {
   // `declare`: no field initializer, which would run after the base constructor's init()/enable().
   declare private streamTextPatch: StreamTextPatch | undefined;
 
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 

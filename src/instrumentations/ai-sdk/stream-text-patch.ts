@@ -1,8 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { guarded } from '../../core/guard';
 import { watchBranch, withStreamTextCall, type StreamTextCall } from './stream-text-calls';
-
-type AnyFunction = (...args: unknown[]) => unknown;
+import type { AnyFunction } from '../kit/sdk-hook';
 
 /** The prototype of `ai`'s (unexported) DefaultStreamTextResult (only what we touch). */
 interface StreamTextResultPrototype {

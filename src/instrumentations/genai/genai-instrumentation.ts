@@ -1,12 +1,12 @@
 import { context } from '@opentelemetry/api';
-import { InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream } from '../../core/layering';
 import { isAbortError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
-import { MidstreamInstrumentation, type GenAiCall } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
 import { readGenAIChunk, readGenAIError } from './genai-items';
 
@@ -74,7 +74,7 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
   private readonly patchedClientPrototypes = new Set<object>();
   private readonly accessors = new WeakSet<AnyFunction>();
 
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 

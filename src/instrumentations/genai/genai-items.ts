@@ -42,8 +42,7 @@ export function readGenAIChunk(item: unknown, tracker: StreamTracker): void {
   const first = Array.isArray(candidates) ? (candidates[0] as Candidate | undefined) : undefined;
   const content = first?.content;
   if (content != null && content.role === 'user' && first?.finishReason === undefined) {
-    tracker.terminalSeen = false;
-    tracker.facts.finishReasons = undefined;
+    tracker.rearmTerminal();
     return;
   }
   // With automatic function calling the first chunk, not the promise, follows the headers.
@@ -112,7 +111,6 @@ export function readGenAIError(error: unknown, tracker: StreamTracker): void {
     return;
   }
   if (e.message === 'Incomplete JSON segment at the end') {
-    tracker.reason = 'incomplete_event';
-    tracker.end('eof');
+    tracker.endCleanClose('incomplete_event');
   }
 }

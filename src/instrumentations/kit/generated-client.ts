@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import { context } from '@opentelemetry/api';
-import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { claimTransportStream } from '../../core/layering';
@@ -9,7 +9,7 @@ import type { ItemReader } from '../../core/track-async-iterable';
 import { processState } from '../../core/process-state';
 import { trackIterableObject } from '../../core/track-iterable-object';
 import { providerForHost } from '../../protocols/provider-hosts';
-import { MidstreamInstrumentation, type GenAiCall } from './midstream-instrumentation';
+import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from './midstream-instrumentation';
 import { observeSettled, type AnyFunction, type MethodHook } from './sdk-hook';
 import { readStreamError } from './stream-errors';
 
@@ -91,7 +91,7 @@ const countItems: ItemReader<unknown> = (_item, tracker) => tracker.onChunk();
  * place. The app gets the SDK's own `Stream` and `APIPromise`.
  */
 export abstract class GeneratedClientInstrumentation extends MidstreamInstrumentation {
-  protected constructor(source: string, config: InstrumentationConfig = {}) {
+  protected constructor(source: string, config: MidstreamInstrumentationConfig = {}) {
     super(source, config);
   }
 

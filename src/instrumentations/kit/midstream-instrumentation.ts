@@ -8,9 +8,10 @@ import {
 import { epochAnchorMs, now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { markSdkStream, notifyWrapperStream } from '../../core/layering';
-import { processState } from '../../core/process-state';
+import { fallbackOptions, trackerOptions } from '../../core/stream-options';
+import { resolveOptions, type ResolvedOptions } from '../../options';
+import { genAiAttributes, type GenAiCall, type GenAiStreamInit } from './genai-call';
 import { moduleDefinitions, type AnyFunction, type HookHost, type HookSpec } from './sdk-hook';
-import { addServerAttributes } from './server-address';
 import { StreamTelemetry } from '../../core/stream-telemetry';
 import {
   attemptKeyOf,
@@ -25,26 +26,21 @@ import { HttpRequestDuration } from '../../metrics/http-request-duration';
 import * as sc from '../../semconv';
 import { PACKAGE_NAME, VERSION } from '../../version';
 
-/** A GenAI stream of an SDK adapter: the GenAI attributes and span name are derived from these. */
-export interface GenAiStreamInit {
-  /** `gen_ai.provider.name` (semconv well-known value). */
-  readonly provider: string;
-  /** `gen_ai.operation.name`: `chat`, `text_completion`, `generate_content`, ... */
-  readonly operation: string;
-  /** `gen_ai.request.model`, when the call names one. */
-  readonly model?: string;
-  /** The SDK's base URL: gives `server.address` / `server.port`. */
-  readonly server?: string | URL;
-  readonly source: string;
-  readonly parentContext?: Context;
-  readonly startTime?: number;
-  /** Whether the stream must show its terminal signal to be `completed`. Default true. */
-  readonly requiresTerminal?: boolean;
-  /**
-   * A stream of an endpoint the adapter does not know: span `{provider}.stream`, no operation
-   * attribute, no GenAI metrics; only the stream is counted.
-   */
-  readonly countOnly?: boolean;
+/**
+ * Configuration every midstream instrumentation takes (the OpenTelemetry convention:
+ * `new OpenAIInstrumentation({ captureContent: true, stallThresholdMs: 2000 })`). A field left unset
+ * takes the options given to `midstreamInstrumentations()` / `startMidstream()`, else the
+ * `MIDSTREAM_*` environment variables, else the default.
+ */
+export interface MidstreamInstrumentationConfig extends InstrumentationConfig {
+  /** A gap between chunks longer than this is a stall. @defaultValue 5000 (`MIDSTREAM_STALL_THRESHOLD_MS`) */
+  stallThresholdMs?: number;
+  /** End a silent stream as `timed_out` after this long; 0 = off. @defaultValue 0 (`MIDSTREAM_IDLE_TIMEOUT_MS`) */
+  idleTimeoutMs?: number;
+  /** Record generated text on the span. @defaultValue false (`MIDSTREAM_CAPTURE_CONTENT`) */
+  captureContent?: boolean;
+  /** Cap of the captured text. @defaultValue 4096 (`MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES`) */
+  captureContentMaxBytes?: number;
 }
 
 export interface StartStreamInit {
@@ -76,10 +72,12 @@ export interface StartStreamInit {
  * StreamTelemetry on this instrumentation's meter, and one way to start a tracked stream.
  */
 export abstract class MidstreamInstrumentation<
-  C extends InstrumentationConfig = InstrumentationConfig,
+  C extends MidstreamInstrumentationConfig = MidstreamInstrumentationConfig,
 > extends InstrumentationBase<C> {
   private streamTelemetry: StreamTelemetry | undefined;
   private httpDuration: HttpRequestDuration | undefined;
+  /** Options resolved for the current config over the current base (cached; not for the hot path). */
+  private resolved: { config: C; base: ResolvedOptions; options: ResolvedOptions } | undefined;
 
   constructor(name: string, config: C) {
     super(`${PACKAGE_NAME}/${name}`, VERSION, config);
@@ -121,9 +119,23 @@ export abstract class MidstreamInstrumentation<
     return this.streamTelemetry;
   }
 
-  /** midstream's process-wide options (stall threshold, capture, ...). */
-  protected get options() {
-    return processState().options;
+  /**
+   * This instrumentation's stream options: its config's fields over the options of
+   * `midstreamInstrumentations()` / `startMidstream()` when those were given, else over `MIDSTREAM_*`.
+   */
+  protected get options(): ResolvedOptions {
+    const base = fallbackOptions();
+    const config = this.getConfig();
+    const cached = this.resolved;
+    if (cached !== undefined && cached.config === config && cached.base === base) return cached.options;
+    const own =
+      config.stallThresholdMs !== undefined ||
+      config.idleTimeoutMs !== undefined ||
+      config.captureContent !== undefined ||
+      config.captureContentMaxBytes !== undefined;
+    const options = own ? resolveOptions(config, base) : base;
+    this.resolved = { config, base, options };
+    return options;
   }
 
   /**
@@ -309,6 +321,7 @@ export abstract class MidstreamInstrumentation<
       // A wrapper stream around this one (LangChain) stops counting: this stream is the counted one.
       if (init.recordMetrics !== false) notifyWrapperStream(parentContext);
       const tracker = new StreamTracker(this.telemetry, {
+        ...trackerOptions(this.options),
         span,
         ownsSpan: init.ownsSpan ?? init.span === undefined,
         source: init.source,
@@ -344,27 +357,4 @@ function rememberFailure(tracker: StreamTracker, ledger: AttemptLedger, key: str
   });
 }
 
-/** A GenAI call between the app's call and its stream ({@link MidstreamInstrumentation.beginGenAiCall}). */
-export interface GenAiCall {
-  readonly init: GenAiStreamInit;
-  readonly span: Span;
-  readonly ownsSpan: boolean;
-  /** Low-cardinality GenAI attributes (span and metrics). */
-  readonly attributes: Attributes;
-  readonly startTime: number;
-  /** The epoch anchor of the span's start ({@link epochAnchorMs}); its tracker and end use it too. */
-  readonly epochAnchorMs: number;
-  readonly parentContext: Context;
-  /** Run the SDK call in this context: the call's span is active and marked as an SDK stream. */
-  readonly context: Context;
-  tracker: StreamTracker | undefined;
-  failed?: boolean;
-}
-
-function genAiAttributes(init: GenAiStreamInit): Attributes {
-  const attributes: Attributes = { [sc.ATTR_GEN_AI_PROVIDER_NAME]: init.provider };
-  if (init.countOnly !== true) attributes[sc.ATTR_GEN_AI_OPERATION_NAME] = init.operation;
-  if (init.model !== undefined) attributes[sc.ATTR_GEN_AI_REQUEST_MODEL] = init.model;
-  addServerAttributes(attributes, init.server);
-  return attributes;
-}
+export type { GenAiCall, GenAiStreamInit } from './genai-call';

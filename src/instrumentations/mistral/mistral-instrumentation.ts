@@ -1,14 +1,11 @@
 import { context, createContextKey, type Context } from '@opentelemetry/api';
-import {
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-  type InstrumentationConfig,
-} from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream, markSdkStream } from '../../core/layering';
-import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeEventStream, trackedEventStreamClass, type EventStreamClass, type Observation } from './mistral-event-stream';
+import type { AnyFunction } from '../kit/sdk-hook';
 
 const PACKAGE = '@mistralai/mistralai';
 // Tested: 2.0.0 and 2.7 (esm/lib/event-streams.js, esm/funcs/{chat,fim}Stream.js).
@@ -29,8 +26,6 @@ interface MistralCall {
 
 const CALL_KEY = createContextKey('midstream.mistral.call');
 
-type AnyFunction = (...args: unknown[]) => unknown;
-
 /** The streaming functions patched, with their `gen_ai.operation.name`. */
 const FUNCS: readonly { readonly file: string; readonly exportName: string; readonly operation: string }[] = [
   { file: 'esm/funcs/chatStream.js', exportName: 'chatStream', operation: 'chat' },
@@ -50,7 +45,7 @@ const ORIGINAL = Symbol('midstream.mistral.original');
  * NodeSDK setup has one); other Mistral streams (agents, conversations) pass through unobserved.
  */
 export class MistralInstrumentation extends MidstreamInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 

@@ -1,6 +1,6 @@
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { readAnthropicItem } from '../../providers/anthropic-items';
 import { GeneratedClientInstrumentation, type ClientRoute, type GeneratedClientSpec } from '../kit/generated-client';
+import type { MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 
 const MESSAGES: ClientRoute = { operation: 'chat', readItem: readAnthropicItem };
 
@@ -31,7 +31,7 @@ export const ANTHROPIC_SPEC: GeneratedClientSpec = {
  * its own `chat {model}` span.
  */
 export class AnthropicInstrumentation extends GeneratedClientInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(ANTHROPIC_SPEC.source, config);
   }
 

@@ -1,10 +1,10 @@
 import { context } from '@opentelemetry/api';
-import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { guarded } from '../../core/guard';
 import type { ItemReader } from '../../core/track-async-iterable';
 import { trackIterableObject } from '../../core/track-iterable-object';
 import { readBedrockError, readConverseItem, readInvokeItem } from '../../providers/bedrock-items';
-import { MidstreamInstrumentation, type GenAiCall } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
 
 const PACKAGE = '@aws-sdk/client-bedrock-runtime';
@@ -65,7 +65,7 @@ function invokeOperationOf(body: unknown): string {
  * before its stream (throttling, validation, a refused connection) ends its span ERROR.
  */
 export class BedrockInstrumentation extends MidstreamInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 

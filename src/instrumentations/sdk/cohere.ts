@@ -1,11 +1,11 @@
 import { context } from '@opentelemetry/api';
-import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { guarded } from '../../core/guard';
 import { claimTransportStream } from '../../core/layering';
 import type { ItemReader } from '../../core/track-async-iterable';
 import { trackIterableObject } from '../../core/track-iterable-object';
 import { readCohereV1Item, readCohereV2Item } from '../../providers/cohere-items';
-import { MidstreamInstrumentation, type GenAiCall } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction, type MethodHook } from '../kit/sdk-hook';
 
 const SOURCE = 'cohere';
@@ -34,7 +34,7 @@ interface CohereStream {
  * ```
  */
 export class CohereInstrumentation extends MidstreamInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 

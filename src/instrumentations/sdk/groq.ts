@@ -1,6 +1,6 @@
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { readOpenAIChatItem } from '../../providers/openai-items';
 import { GeneratedClientInstrumentation, type ClientRoute, type GeneratedClientSpec } from '../kit/generated-client';
+import type { MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 
 /** Groq speaks the Chat Completions chunk shape; usage comes in `x_groq.usage` on the last chunk. */
 const CHAT: ClientRoute = { operation: 'chat', readItem: readOpenAIChatItem };
@@ -17,7 +17,7 @@ export const GROQ_SPEC: GeneratedClientSpec = {
 
 /** Streams of `groq-sdk`: `chat.completions.create({stream: true})`. One `chat {model}` span per stream. */
 export class GroqInstrumentation extends GeneratedClientInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(GROQ_SPEC.source, config);
   }
 

@@ -1,5 +1,5 @@
 import { context, trace, type Context } from '@opentelemetry/api';
-import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { markSdkStream, markWrapperStream } from '../../core/layering';
@@ -7,7 +7,7 @@ import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
 import { readLangChainItem } from '../../providers/langchain-items';
-import { MidstreamInstrumentation } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import type { AnyFunction } from '../kit/sdk-hook';
 
 const PACKAGE = '@langchain/core';
@@ -56,7 +56,7 @@ interface ChatModel {
  * is counted here, and the fetch layer below it keeps its span without counting.
  */
 export class LangChainInstrumentation extends MidstreamInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 

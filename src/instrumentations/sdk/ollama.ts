@@ -1,10 +1,10 @@
 import { context } from '@opentelemetry/api';
-import type { InstrumentationConfig, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
+import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { guarded } from '../../core/guard';
 import { claimTransportStream, endTransportWith, type TransportStream } from '../../core/layering';
 import { trackIterableObject } from '../../core/track-iterable-object';
 import { readOllamaError, readOllamaItem } from '../../providers/ollama-items';
-import { MidstreamInstrumentation, type GenAiCall } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
 
 const SOURCE = 'ollama';
@@ -33,7 +33,7 @@ interface AbortableIterator {
  * ```
  */
 export class OllamaInstrumentation extends MidstreamInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(SOURCE, config);
   }
 

@@ -1,7 +1,7 @@
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { readOpenAIAssistantItem } from '../../providers/openai-assistant-items';
 import { readOpenAIChatItem, readOpenAIResponsesItem } from '../../providers/openai-items';
 import { GeneratedClientInstrumentation, type ClientRoute, type GeneratedClientSpec } from '../kit/generated-client';
+import type { MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 
 const CHAT: ClientRoute = { operation: 'chat', readItem: readOpenAIChatItem };
 const COMPLETIONS: ClientRoute = { operation: 'text_completion', readItem: readOpenAIChatItem };
@@ -50,7 +50,7 @@ export const OPENAI_SPEC: GeneratedClientSpec = {
  * ```
  */
 export class OpenAIInstrumentation extends GeneratedClientInstrumentation {
-  constructor(config: InstrumentationConfig = {}) {
+  constructor(config: MidstreamInstrumentationConfig = {}) {
     super(OPENAI_SPEC.source, config);
   }
 

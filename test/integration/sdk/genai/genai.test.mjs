@@ -252,7 +252,9 @@ test('records a stall event and still completes', async (t) => {
   assert.equal(span.attributes['midstream.outcome'], 'completed');
   assert.equal(span.attributes['midstream.stall.count'], 1);
   const stall = span.events.find((e) => e.name === 'midstream.stall');
-  assert.ok(stall.attributes['midstream.stall.gap'] >= 0.15);
+  // A stall is a gap over the threshold (60 ms); the server holds 200 ms, but under load the chunk
+  // before the hold can reach the app late, so the measured gap is only bounded by the threshold.
+  assert.ok(stall.attributes['midstream.stall.gap'] > 0.06);
   assert.equal(stall.attributes['midstream.chunk.index'], 1);
 });
 

@@ -1,0 +1,69 @@
+// core/layering.ts with real trackers: a transport stream claimed by an SDK stream follows it (one
+// outcome, whatever the transport saw), stops parsing, and lends the SDK stream its byte count.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { metrics, trace } from '@opentelemetry/api';
+import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
+import { StreamTracker } from '../../../dist/core/stream-tracker.js';
+import { claimTransportStream, endTransportWith, registerTransportStream } from '../../../dist/core/layering.js';
+import { createWireReader } from '../../../dist/core/wire-reader.js';
+import { terminalRuleFor } from '../../../dist/index.js';
+
+const telemetry = new StreamTelemetry(metrics.getMeter('test'));
+const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
+const tracker = (protocol, requiresTerminal) =>
+  new StreamTracker(telemetry, { span, ownsSpan: false, source: protocol === 'objects' ? 'sdk' : 'fetch', protocol, requiresTerminal });
+const bytes = (text) => new TextEncoder().encode(text);
+
+test('a claimed transport that sees a clean end first still ends with the SDK stream outcome', () => {
+  const sdk = tracker('objects', true);
+  const transport = tracker('sse', false);
+  const response = {};
+  registerTransportStream(response, transport);
+  assert.equal(claimTransportStream(response, sdk), transport);
+  transport.end('eof');
+  assert.equal(transport.isLive, true, 'the transport waits for its leader');
+  sdk.end('eof');
+  assert.equal(sdk.outcome, 'truncated');
+  assert.equal(transport.outcome, 'truncated');
+});
+
+test('an error in the SDK stream is errored on the transport too, not cancelled', () => {
+  const sdk = tracker('objects', true);
+  const transport = tracker('sse', false);
+  endTransportWith(sdk, transport);
+  transport.end('cancel');
+  sdk.markError('server_error');
+  sdk.end('error', new Error('in-stream error'));
+  assert.equal(transport.outcome, 'errored');
+});
+
+test('a claimed transport only counts bytes: its wire reader parses nothing', () => {
+  const sdk = tracker('objects', true);
+  const transport = tracker('sse', true);
+  endTransportWith(sdk, transport);
+  const wire = createWireReader(transport, 'sse', terminalRuleFor('openai.chat'));
+  wire.push(bytes('data: {"choices":[]}\n\n'));
+  wire.push(bytes('data: [DONE]\n\n'));
+  wire.end();
+  assert.equal(transport.chunkCount, 0);
+  assert.equal(transport.terminalSeen, false);
+  assert.equal(transport.bytes, 36);
+  assert.equal(sdk.bodyBytes, 36, 'the SDK stream reports the transport bytes');
+});
+
+test('an SDK stream with no transport has no body bytes (not 0)', () => {
+  const sdk = tracker('objects', true);
+  sdk.onChunk();
+  assert.equal(sdk.bodyBytes, undefined);
+  const plain = tracker('sse', false);
+  assert.equal(plain.bodyBytes, 0, 'a transport stream of its own reports its own count');
+});
+
+test('an SDK stream over an uncounted transport read (tee) reports no bytes rather than 0', () => {
+  const sdk = tracker('objects', true);
+  const transport = tracker('sse', false);
+  endTransportWith(sdk, transport);
+  sdk.onChunk();
+  assert.equal(sdk.bodyBytes, undefined);
+});
