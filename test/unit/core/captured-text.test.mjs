@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metrics, trace } from '@opentelemetry/api';
 import { CapturedText } from '../../../dist/core/captured-text.js';
-import { processState } from '../../../dist/core/process-state.js';
+import { trackerOptions } from '../../../dist/core/stream-options.js';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../dist/core/stream-tracker.js';
 
@@ -74,19 +74,15 @@ test('holds memory in proportion to the text while below the cap', () => {
   assert.equal(captured.text, 'ab'.repeat(100));
 });
 
+// Options arrive at stream start, from the instrumentation (core/stream-options.ts), never from a global.
 function tracker(t, options) {
-  const state = processState();
-  const saved = state.options;
-  state.options = { ...saved, ...options };
-  t.after(() => {
-    state.options = saved;
-  });
   return new StreamTracker(new StreamTelemetry(metrics.getMeter('test')), {
     span: trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 }),
     ownsSpan: false,
     source: 'test',
     protocol: 'objects',
     requiresTerminal: true,
+    ...trackerOptions({ stallThresholdMs: 0, idleTimeoutMs: 0, ...options }),
     genAi: true,
   });
 }

@@ -42,11 +42,11 @@ test('endCleanClose is a clean close with its reason, and the first ending wins'
 test('options arrive at stream start: capture is off unless a cap is given', () => {
   const off = tracker();
   off.addOutputText('hello');
-  assert.equal(off.capturedOutput, undefined);
+  assert.equal(off.capture, undefined);
   assert.equal(off.outputChars, 5);
   const on = tracker({ captureContentMaxBytes: 3 });
   on.addOutputText('hello');
-  assert.equal(on.capturedOutput, 'hel');
-  assert.equal(on.capturedTruncated, true);
+  assert.equal(on.capture.text, 'hel');
+  assert.equal(on.capture.truncated, true);
   for (const t of [off, on]) t.end('eof');
 });
