@@ -25,6 +25,19 @@ function createRelay({ openai, abortUpstreamOnDisconnect = true }) {
   });
 }
 
+/** One streaming chat call for the request's model and question (`options`: the SDK's request options). */
+function ask(openai, url, options) {
+  return openai.chat.completions.create(
+    {
+      model: url.searchParams.get('model') ?? 'gpt-4o-mini',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: url.searchParams.get('q') ?? 'Why do streams fail after the 200?' }],
+    },
+    options,
+  );
+}
+
 async function relay(openai, url, req, res, abortUpstreamOnDisconnect) {
   const upstream = new AbortController();
   res.on('close', () => {
@@ -34,15 +47,7 @@ async function relay(openai, url, req, res, abortUpstreamOnDisconnect) {
   const scenario = url.searchParams.get('scenario');
   let stream;
   try {
-    stream = await openai.chat.completions.create(
-      {
-        model: url.searchParams.get('model') ?? 'gpt-4o-mini',
-        stream: true,
-        stream_options: { include_usage: true },
-        messages: [{ role: 'user', content: url.searchParams.get('q') ?? 'Why do streams fail after the 200?' }],
-      },
-      { signal: upstream.signal, headers: scenario ? { 'x-demo-scenario': scenario } : undefined },
-    );
+    stream = await ask(openai, url, { signal: upstream.signal, headers: scenario ? { 'x-demo-scenario': scenario } : undefined });
   } catch {
     // The upstream failed before its first chunk: say so with a status code.
     if (!res.headersSent && !res.destroyed) res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"upstream failed"}');
@@ -64,15 +69,7 @@ async function relay(openai, url, req, res, abortUpstreamOnDisconnect) {
     // Half an answer: start over once, from scratch (the client gets the new answer after the old half).
     if (attempt === 2) break;
     try {
-      stream = await openai.chat.completions.create(
-        {
-          model: url.searchParams.get('model') ?? 'gpt-4o-mini',
-          stream: true,
-          stream_options: { include_usage: true },
-          messages: [{ role: 'user', content: url.searchParams.get('q') ?? 'Why do streams fail after the 200?' }],
-        },
-        { signal: upstream.signal },
-      );
+      stream = await ask(openai, url, { signal: upstream.signal });
     } catch {
       break;
     }
