@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { guarded } from '../core/guard';
-import { readEnv } from '../env-contract';
+import { readEnv, type Env } from '../env-contract';
 import { processState } from '../core/process-state';
 import { recoverJournals, type RecoveryTarget } from './journal-recovery';
 import { JournalWriter, type LiveRegistry } from './journal-writer';
@@ -24,7 +24,7 @@ export interface CrashJournalOptions {
   /** Turns the journal off. @defaultValue env `MIDSTREAM_JOURNAL` (`off`, `false`, `0`: off) */
   enabled?: boolean;
   /** @defaultValue `process.env` */
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** The live streams to journal. @defaultValue this process's live-stream registry */
   live?: LiveRegistry;
 }
