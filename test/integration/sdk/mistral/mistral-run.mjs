@@ -23,7 +23,7 @@ export async function runScenarios(t, env = {}) {
   delete childEnv.NODE_OPTIONS;
   delete childEnv.NODE_TEST_CONTEXT;
   const { stdout } = await run(process.execPath, ['--import', PRELOAD, APP], { env: childEnv, timeout: 30_000 });
-  return { ...JSON.parse(stdout.trim().split('\n').at(-1)), requests: server.requests };
+  return { ...JSON.parse(stdout.trim().split('\n').at(-1)), requests: server.requests, failedRequests: failing.requests };
 }
 
 /** The one span of `model` (the SDK-level span: it carries gen_ai.request.model). */

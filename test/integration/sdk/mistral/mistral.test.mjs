@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { outcomeSum, runScenarios, spanOf } from './mistral-run.mjs';
 
-const FAILED_CALLS = new Set(['m-fail-500', 'm-fail-429', 'm-refused', 'm-abort-early', 'm-timeout-early', 'm-func-500', 'm-func-key']);
+const FAILED_CALLS = new Set(['m-fail-500', 'm-fail-429', 'm-fail-retried', 'm-refused', 'm-abort-early', 'm-timeout-early', 'm-func-500', 'm-func-key']);
 let instrumented;
 const report = async (t) => (instrumented ??= await runScenarios(t));
 // One child run serves every assertion below; the server lives until the file ends.
@@ -140,6 +140,7 @@ test('getReader(), reader.cancel(), tee() and pipeTo() consumers are all observe
 for (const [model, errorType] of [
   ['m-fail-500', '500'],
   ['m-fail-429', '429'],
+  ['m-fail-retried', '500'],
   ['m-refused', 'ConnectionError'],
   ['m-abort-early', 'RequestAbortedError'],
   ['m-timeout-early', 'RequestTimeoutError'],
@@ -161,6 +162,12 @@ for (const [model, errorType] of [
     assert.equal(outcomeSum(r, { 'gen_ai.request.model': model }), 0, 'not counted as a stream');
   });
 }
+
+test('a call the SDK retried is one failed span whatever the number of attempts', async (t) => {
+  const r = await report(t);
+  assert.ok(r.failedRequests.filter((url) => url.includes('/retried/')).length > 1, 'the SDK retried');
+  assert.equal(spanOf(r, 'm-fail-retried').attributes['error.type'], '500');
+});
 
 test("the standalone chatStream() still returns the SDK's APIPromise, resolving to its error Result", async (t) => {
   const r = await report(t);

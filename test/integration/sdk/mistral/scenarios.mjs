@@ -80,6 +80,12 @@ const scenarios = {
   // default for chat.stream() is no retries).
   'm-fail-500': () => failing('status500').chat.stream({ model: 'm-fail-500', messages }),
   'm-fail-429': () => failing('status429').chat.stream({ model: 'm-fail-429', messages }),
+  // The SDK's own retries (backoff, short): one call, one failed span, however many attempts.
+  'm-fail-retried': () =>
+    failing('status500/retried').chat.stream(
+      { model: 'm-fail-retried', messages },
+      { retries: { strategy: 'backoff', backoff: { initialInterval: 5, maxInterval: 10, exponent: 1, maxElapsedTime: 60 }, retryConnectionErrors: false } },
+    ),
   'm-refused': () => new Mistral({ apiKey: 'test', serverURL: `http://127.0.0.1:${process.env.CLOSED_PORT}` }).chat.stream({ model: 'm-refused', messages }),
   'm-abort-early': () => {
     const ac = new AbortController();
