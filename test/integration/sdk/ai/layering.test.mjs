@@ -74,3 +74,17 @@ for (const [mode, outcome, consume] of [
     if (mode === 'full') assert.equal(sdk.attributes['midstream.bytes'], transport.attributes['midstream.bytes']);
   });
 }
+
+test('under a parent span, the AI SDK span is its child and the fetch span is in the parent trace', async (t) => {
+  const server = await startScriptServer(t);
+  const provider = createOpenAI({ baseURL: server.baseURL('openai-chat', 'full', '/v1'), apiKey: 'test' });
+  const tracer = otel.tracerProvider.getTracer('app');
+  await tracer.startActiveSpan('ai-app-parent', async (parent) => {
+    await streamText({ model: provider.chat('ai-pair-parent'), prompt: 'x', maxRetries: 0 }).text;
+    parent.end();
+  });
+  const { sdk, transport } = pair('ai-pair-parent');
+  const parent = otel.spans().find((s) => s.name === 'ai-app-parent');
+  assert.equal(parentIdOf(sdk), parent.spanContext().spanId);
+  assert.equal(transport.spanContext().traceId, parent.spanContext().traceId);
+});
