@@ -189,6 +189,17 @@ test('the fetch span of a Mistral stream is a child of the chat span in the same
   assert.equal(r.spans.filter((s) => s.parentSpanId === failed.spanId && s.attributes['midstream.outcome'] !== undefined).length, 0);
 });
 
+test('under an app span, the chat span is its child and the fetch span is in its trace', async (t) => {
+  const r = await report(t);
+  const parent = r.spans.find((s) => s.name === 'app-parent');
+  const sdk = spanOf(r, 'm-parent');
+  assert.equal(sdk.parentSpanId, parent.spanId);
+  const transport = r.spans.filter((s) => s.scope === 'midstream-otel/fetch' && s.parentSpanId === sdk.spanId);
+  assert.equal(transport.length, 1);
+  assert.equal(transport[0].traceId, parent.traceId);
+  assert.equal(transport[0].attributes['midstream.outcome'], 'completed');
+});
+
 test('fim.stream() is a text_completion span', async (t) => {
   const r = await report(t);
   const span = spanOf(r, 'm-fim');

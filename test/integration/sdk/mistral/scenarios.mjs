@@ -106,6 +106,19 @@ const scenarios = {
       model: 'm-func-key',
       messages,
     }),
+  // Under an app span when instrumented (the baseline has no tracer: the same call, no parent).
+  'm-parent': async (items) => {
+    const call = () => client('mistral-chat', 'full').chat.stream({ model: 'm-parent', messages }).then((s) => drain(s, items));
+    const tracer = globalThis.__midstreamTest?.tracerProvider.getTracer('app');
+    if (tracer === undefined) return call();
+    return tracer.startActiveSpan('app-parent', async (span) => {
+      try {
+        return await call();
+      } finally {
+        span.end();
+      }
+    });
+  },
   'm-fim': (items) =>
     client('mistral-fim', 'full').fim.stream({ model: 'm-fim', prompt: 'def add(a, b):' }).then((s) => drain(s, items)),
 };
