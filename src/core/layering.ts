@@ -59,6 +59,27 @@ export function claimTransportStream(response: unknown, sdkTracker?: SdkStream):
   return tracker;
 }
 
+/**
+ * Where a transport layer leaves the streaming response of an SDK call whose adapter never sees
+ * the `Response` (the AI SDK's providers read it inside provider-utils): the adapter puts a slot in
+ * the context it runs the call in, and claims the response from it when the call's stream arrives.
+ */
+export interface TransportSlot {
+  response?: object;
+}
+
+const TRANSPORT_SLOT_KEY = createContextKey('midstream.transport-slot');
+
+export function withTransportSlot(ctx: Context, slot: TransportSlot): Context {
+  return ctx.setValue(TRANSPORT_SLOT_KEY, slot);
+}
+
+/** A transport adapter registered `response` in `ctx`: the SDK call running there may claim it. */
+export function offerTransportStream(ctx: Context, response: object): void {
+  const slot = ctx.getValue(TRANSPORT_SLOT_KEY) as TransportSlot | undefined;
+  if (slot !== undefined) slot.response = response;
+}
+
 /** The SDK-level tracker, as far as the layering needs it. */
 export interface SdkStream {
   whenEnded(fn: (outcome: Outcome) => void): void;

@@ -1,18 +1,17 @@
-import { context, type Context } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
-import { markSdkStream } from '../../core/layering';
+import { claimTransportStream, withTransportSlot, type TransportSlot } from '../../core/layering';
 import { isAbortError, isConnectionError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
 import { providerForHost } from '../../protocols/provider-hosts';
-import { MidstreamInstrumentation, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
+import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { providerErrorType, readStreamPart } from './stream-parts';
 import { streamTextCallOf } from './stream-text-calls';
 import { StreamTextPatch } from './stream-text-patch';
-import type { AnyFunction } from '../kit/sdk-hook';
+import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
 
 /** A provider model instance, LanguageModelV3 (3.x) or V4 (4.x) (only what we touch). */
 interface ProviderModel {
@@ -62,8 +61,11 @@ const AI_SUPPORTED_VERSIONS = ['>=6.0.0 <8'];
  * `doStream` is wrapped there, in the CommonJS and the ESM build (4.x: ESM only, also when loaded by
  * `require()`, which hands the hook the module namespace). Its `stream` of LanguageModelV3/V4
  * parts is replaced by a pull-through copy that observes each part; the result object is the SDK's own.
- * One span per `doStream` call, `chat {model}`, child of the context active at the call (the AI SDK's
- * `ai.streamText.doStream` span when its `experimental_telemetry` is on).
+ * One span per `doStream` call, `chat {model}`, started at the call as a child of the context active
+ * there (the AI SDK's `ai.streamText.doStream` span when its `experimental_telemetry` is on); the fetch
+ * span of the provider's request is its child and follows its outcome. A call that fails before its
+ * stream (HTTP error status, refused connection, abort before the headers) is a failed call: ERROR
+ * with `error.type`, no stream (each attempt `ai` retries is its own call).
  *
  * @example
  * ```ts
@@ -144,77 +146,84 @@ export class AiSdkInstrumentation extends MidstreamInstrumentation {
 
   private wrapDoStream(original: AnyFunction, route: ModelRoute): AnyFunction {
     const kind = `${SOURCE}.doStream`;
-    const start = (model: ProviderModel, parentContext: Context, startTime: number): StreamTracker | undefined => {
-      const tracker = this.startTracker(model, route, parentContext, startTime);
-      const call = streamTextCallOf(parentContext);
-      if (tracker !== undefined && call !== undefined) {
-        call.trackers.push(tracker);
-        // Every consumer stopped before the response arrived.
-        if (call.cancelled === true) tracker.end('cancel');
-      }
-      return tracker;
+    const begin = (model: ProviderModel): GenAiCall | undefined => this.beginCall(model, route);
+    const resolved = (call: GenAiCall, value: unknown, slot: TransportSlot, isAborted: () => boolean): void => {
+      const tracker = this.streamOf(call, slot);
+      if (tracker !== undefined) observe(value as DoStreamResult, tracker, isAborted);
     };
-    // Runs when `ai` calls the model (once per attempt: `ai` retries a rejected doStream). The stream
-    // starts when doStream settles: an HTTP error status (429, 5xx) is the SDK's error, not a stream.
+    const failed = (call: GenAiCall, error: unknown, slot: TransportSlot, isAborted: () => boolean): void => {
+      // An error event before any output (Responses `response.failed`) came over an event stream: a
+      // stream. So is a request whose consumers all stopped before it failed (it ends `cancelled`).
+      const stream =
+        isEventStreamError(error) || (!isHttpErrorResponse(error) && streamTextCallOf(call.parentContext)?.cancelled === true);
+      if (!stream) {
+        this.failCall(call, error);
+        return;
+      }
+      const tracker = this.streamOf(call, slot);
+      if (tracker !== undefined) endWithError(tracker, error, isAborted);
+    };
+    // Runs when `ai` calls the model (once per attempt: `ai` retries a rejected doStream, and each
+    // attempt is its own call). Its span starts now; an HTTP error status (429, 5xx), a refused
+    // connection or an abort before the headers is a failed call, not a stream.
     return function doStream(this: unknown, ...args: unknown[]): unknown {
-      const model = this as ProviderModel;
-      const parentContext = context.active();
-      const startTime = now();
+      const call = guarded(kind, () => begin(this as ProviderModel));
+      if (call === undefined) return original.apply(this, args);
       const signal = (args[0] as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
       const isAborted = (): boolean => signal?.aborted === true;
-      const failed = (error: unknown): void => {
-        if (!isAborted() && isHttpErrorResponse(error)) return;
-        const tracker = start(model, parentContext, startTime);
-        if (tracker !== undefined) endWithError(tracker, error, isAborted);
-      };
-      // provider-utils calls the global fetch inside this context: the fetch layer counts nothing.
-      const marked = guarded(kind, () => markSdkStream(parentContext)) ?? parentContext;
+      const slot: TransportSlot = {};
+      // provider-utils calls the global fetch inside this context: the fetch span is a child of the
+      // call's span, counts nothing, and leaves its response in the slot.
+      const runIn = guarded(kind, () => withTransportSlot(call.context, slot)) ?? call.context;
       let result: unknown;
       try {
-        result = context.with(marked, () => original.apply(this, args));
+        result = context.with(runIn, () => original.apply(this, args));
       } catch (error) {
-        guarded(kind, () => failed(error));
+        guarded(kind, () => failed(call, error, slot, isAborted));
         throw error;
       }
-      const resolved = (value: unknown): void => {
-        const tracker = start(model, parentContext, startTime);
-        if (tracker !== undefined) observe(value as DoStreamResult, tracker, isAborted);
-      };
       if (!(result instanceof Promise)) {
-        guarded(kind, () => resolved(result));
+        guarded(kind, () => resolved(call, result, slot, isAborted));
         return result;
       }
-      return result.then(
-        (value: unknown) => {
-          guarded(kind, () => resolved(value));
-          return value;
-        },
-        (error: unknown) => {
-          guarded(kind, () => failed(error));
-          throw error;
-        },
+      // doStream's promise is an internal step of `ai` (an async function's): its observed step settles the same way.
+      return observeSettled(
+        kind,
+        result,
+        (value) => resolved(call, value, slot, isAborted),
+        (error) => failed(call, error, slot, isAborted),
       );
     };
   }
 
-  private startTracker(
-    model: ProviderModel,
-    route: ModelRoute,
-    parentContext: Context,
-    startTime: number,
-  ): StreamTracker | undefined {
+  /** 1st step, when `ai` calls the model: the call's `chat {model}` span starts. */
+  private beginCall(model: ProviderModel, route: ModelRoute): GenAiCall | undefined {
     const modelId = typeof model.modelId === 'string' ? model.modelId : undefined;
     const url = urlOf(model, route, modelId);
     const providerName = (url !== undefined ? providerForHost(url.host) : undefined) ?? PROVIDER_NAME;
-    return this.startGenAiStream({
+    return this.beginGenAiCall({
       provider: providerName,
       operation: route.operation,
       model: modelId,
       server: url,
       source: SOURCE,
-      parentContext,
-      startTime,
     });
+  }
+
+  /**
+   * 2nd step: the call's stream, joined to its `streamText` call (whose consumers may all have stopped
+   * already: then it ends `cancelled`); the fetch layer's stream of the response follows it.
+   */
+  private streamOf(call: GenAiCall, slot: TransportSlot): StreamTracker | undefined {
+    const tracker = this.streamOfCall(call);
+    if (tracker === undefined) return undefined;
+    claimTransportStream(slot.response, tracker);
+    const streamText = streamTextCallOf(call.parentContext);
+    if (streamText !== undefined) {
+      streamText.trackers.push(tracker);
+      if (streamText.cancelled === true) tracker.end('cancel');
+    }
+    return tracker;
   }
 }
 
@@ -235,17 +244,27 @@ function observe(result: DoStreamResult, tracker: StreamTracker, isAborted: () =
   processState().live.watchForAbandonment(tracked, tracker);
 }
 
-/**
- * An HTTP error status before any stream (provider-utils' APICallError for a 429 or 5xx JSON body).
- * A stream that failed before its first output (Responses `response.failed`) is an APICallError too,
- * but with the event stream's headers: that one is a stream.
- */
-function isHttpErrorResponse(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+/** provider-utils' APICallError with an HTTP status, and whether its response was an event stream. */
+function statusErrorOf(error: unknown): { eventStream: boolean } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
   const e = error as { statusCode?: unknown; responseHeaders?: Record<string, unknown> | null };
-  if (typeof e.statusCode !== 'number' || e.statusCode < 400) return false;
+  if (typeof e.statusCode !== 'number') return undefined;
   const type = e.responseHeaders?.['content-type'];
-  return !(typeof type === 'string' && type.includes('text/event-stream'));
+  return { eventStream: typeof type === 'string' && type.includes('text/event-stream') };
+}
+
+/** An HTTP error status before any stream (provider-utils' APICallError for a 429 or 5xx JSON body). */
+function isHttpErrorResponse(error: unknown): boolean {
+  const status = statusErrorOf(error);
+  return status !== undefined && !status.eventStream && (error as { statusCode: number }).statusCode >= 400;
+}
+
+/**
+ * A stream that failed before its first output (Responses `response.failed`) is an APICallError
+ * too, but with the event stream's headers: that one is a stream.
+ */
+function isEventStreamError(error: unknown): boolean {
+  return statusErrorOf(error)?.eventStream === true;
 }
 
 /** `doStream` rejected: an error event before any output, abort or connection failure. */

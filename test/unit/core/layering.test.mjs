@@ -2,10 +2,16 @@
 // outcome, whatever the transport saw), stops parsing, and lends the SDK stream its byte count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metrics, trace } from '@opentelemetry/api';
+import { metrics, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../dist/core/stream-tracker.js';
-import { claimTransportStream, endTransportWith, registerTransportStream } from '../../../dist/core/layering.js';
+import {
+  claimTransportStream,
+  endTransportWith,
+  offerTransportStream,
+  registerTransportStream,
+  withTransportSlot,
+} from '../../../dist/core/layering.js';
 import { createWireReader } from '../../../dist/core/wire-reader.js';
 import { terminalRuleFor } from '../../../dist/index.js';
 
@@ -66,4 +72,17 @@ test('an SDK stream over an uncounted transport read (tee) reports no bytes rath
   endTransportWith(sdk, transport);
   sdk.onChunk();
   assert.equal(sdk.bodyBytes, undefined);
+});
+
+test('a response offered in a context with a transport slot is left there for the SDK call to claim', () => {
+  const slot = {};
+  const ctx = withTransportSlot(ROOT_CONTEXT, slot);
+  const response = {};
+  offerTransportStream(ROOT_CONTEXT, response);
+  assert.equal(slot.response, undefined, 'no slot in that context: nothing left');
+  offerTransportStream(ctx, response);
+  assert.equal(slot.response, response);
+  const transport = tracker('sse', false);
+  registerTransportStream(response, transport);
+  assert.equal(claimTransportStream(slot.response, tracker('objects', true)), transport);
 });

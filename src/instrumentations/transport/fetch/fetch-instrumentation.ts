@@ -2,7 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import { context, diag, SpanKind, type Context } from '@opentelemetry/api';
 import { now } from '../../../core/clock';
 import { guarded } from '../../../core/guard';
-import { isSdkStream, registerTransportStream } from '../../../core/layering';
+import { isSdkStream, offerTransportStream, registerTransportStream } from '../../../core/layering';
 import { processState } from '../../../core/process-state';
 import { createWireReader } from '../../../core/wire-reader';
 import { portOf, requestErrorType, shouldRecordHttpMetric } from '../../../metrics/http-request-duration';
@@ -191,6 +191,7 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     // Registered even under an SDK's context mark (metrics already off): the SDK adapter that claims
     // it ends this span with its own outcome if the SDK stops reading before the body ends.
     registerTransportStream(response, tracker);
+    offerTransportStream(call.parentContext, response);
     tracker.markHeaders();
     const wire = createWireReader(tracker, match.protocol, match.rule);
     const signal = call.signal;

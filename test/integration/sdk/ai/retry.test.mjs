@@ -1,11 +1,12 @@
 // An HTTP error status before any stream (429, 5xx) is the SDK's error, not a stream: `ai` retries
-// it, and only the attempt that streams is one span and one count (as the openai and genai adapters do).
+// it (each attempt is its own provider call), so a failed attempt is a failed call (ERROR span,
+// gen_ai.client.operation.duration) and only the attempt that streams is counted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { AiSdkInstrumentation } from '../../../../dist/instrumentations/ai-sdk/index.js';
-import { instrument, outcomeCount, sdkRequire, streamSpans, until } from '../sdk-harness.mjs';
+import { histogram, instrument, outcomeCount, sdkRequire, streamSpans, until } from '../sdk-harness.mjs';
 
 const otel = instrument(new AiSdkInstrumentation());
 const require = sdkRequire(import.meta.url);
@@ -33,25 +34,38 @@ async function flakyServer(t, failures, status) {
   return `http://127.0.0.1:${server.address().port}/v1`;
 }
 
-test('a 429 that the SDK retries is not a stream: one completed span and one count', async (t) => {
+test('a 429 that the SDK retries is a failed call, then one completed stream and one count', async (t) => {
   const baseURL = await flakyServer(t, 1, 429);
   const model = createOpenAI({ baseURL, apiKey: 'test' }).chat('ai-retry');
   const result = streamText({ model, prompt: 'x', maxRetries: 1 });
   assert.equal(await result.text, 'Hello world');
   const spans = streamSpans(otel, 'ai-retry');
   assert.deepEqual(
-    spans.map((s) => s.attributes['midstream.outcome']),
-    ['completed'],
+    spans.map((s) => [s.attributes['midstream.outcome'], s.attributes['error.type'], s.status.code]),
+    [
+      [undefined, '429', 2],
+      ['completed', undefined, 0],
+    ],
   );
   assert.equal(await outcomeCount(otel, 'ai-retry'), 1);
 });
 
-test('a final HTTP error status before any stream is the SDK error and no stream span', async (t) => {
+test('a final HTTP error status before any stream is the SDK error and a failed call, not a stream', async (t) => {
   const baseURL = await flakyServer(t, 1, 429);
   const model = createOpenAI({ baseURL, apiKey: 'test' }).chat('ai-429');
   const result = streamText({ model, prompt: 'x', maxRetries: 0, onError: () => {} });
   await assert.rejects(result.text);
-  assert.equal(streamSpans(otel, 'ai-429').length, 0);
+  const spans = streamSpans(otel, 'ai-429');
+  assert.equal(spans.length, 1);
+  assert.equal(spans[0].name, 'chat ai-429');
+  assert.equal(spans[0].status.code, 2);
+  assert.equal(spans[0].attributes['error.type'], '429');
+  assert.equal(spans[0].attributes['midstream.outcome'], undefined);
+  const points = await histogram(otel, 'gen_ai.client.operation.duration', 'ai-429');
+  assert.deepEqual(
+    points.map((p) => p.attributes['error.type']),
+    ['429'],
+  );
   assert.equal(await outcomeCount(otel, 'ai-429'), 0);
 });
 

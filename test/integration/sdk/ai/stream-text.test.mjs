@@ -200,14 +200,18 @@ test('marks an abort through abortSignal as aborted with status unset', async (t
   assert.equal(span.status.code, 0);
 });
 
-test('an abort before the response arrives is aborted', async (t) => {
+test('an abort before the response arrives is a failed call, not a stream', async (t) => {
   const model = await modelFor(t, 'openai-chat', 'hold0', 'chat', 'ai-abort-early');
   const ac = new AbortController();
   const result = stream(model, { abortSignal: ac.signal });
   const reading = drain(result.fullStream);
   setImmediate(() => ac.abort());
   await reading;
-  assert.equal(onlySpan(otel, 'ai-abort-early').attributes['midstream.outcome'], 'aborted');
+  const span = onlySpan(otel, 'ai-abort-early');
+  assert.equal(span.attributes['midstream.outcome'], undefined);
+  assert.equal(span.status.code, 2);
+  assert.equal(typeof span.attributes['error.type'], 'string');
+  assert.equal(await outcomeCount(otel, 'ai-abort-early'), 0);
 });
 
 test('records a stall event and still completes', async (t) => {

@@ -1,15 +1,15 @@
-// @google/genai, ollama and cohere-ai: a streaming call that fails before its first chunk (an HTTP
+// @google/genai, ollama, cohere-ai and the AI SDK (`ai` over @ai-sdk/openai): a streaming call that fails before its first chunk (an HTTP
 // error, a refused connection, an abort before the headers) is a failed call: its GenAI span ends
 // ERROR with error.type, gen_ai.client.operation.duration records it, no stream is counted, and the
 // app gets the SDK's own error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CohereInstrumentation, GoogleGenAIInstrumentation, OllamaInstrumentation } from '../../../../dist/index.js';
+import { AiSdkInstrumentation, CohereInstrumentation, GoogleGenAIInstrumentation, OllamaInstrumentation } from '../../../../dist/index.js';
 import { histogram, instrument, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
 import { closedPort, startFailingServer } from './failing-server.mjs';
 
 const otel = instrument(new GoogleGenAIInstrumentation());
-for (const extra of [new OllamaInstrumentation(), new CohereInstrumentation()]) {
+for (const extra of [new OllamaInstrumentation(), new CohereInstrumentation(), new AiSdkInstrumentation()]) {
   extra.setTracerProvider(otel.tracerProvider);
   extra.setMeterProvider(otel.meterProvider);
   extra.enable();
@@ -18,6 +18,8 @@ const require = sdkRequire(import.meta.url);
 const { GoogleGenAI } = require('@google/genai');
 const { Ollama } = require('ollama');
 const { CohereClientV2 } = require('cohere-ai');
+const { createOpenAI } = require('@ai-sdk/openai');
+const { streamText } = require('ai');
 
 const SDKS = {
   genai: {
@@ -44,6 +46,26 @@ const SDKS = {
         // its whole timeout, with or without midstream): keep it short.
         { maxRetries: 0, abortSignal: signal, timeoutInSeconds: 2 },
       ),
+  },
+  ai: {
+    name: (model) => `chat ${model}`,
+    // `ai` retries a failed doStream itself (each attempt is its own call): no retries here.
+    // `text` rejects with NoOutputGeneratedError; the provider's error reaches onError.
+    call: async (baseURL, model, signal) => {
+      let providerError;
+      const result = streamText({
+        model: createOpenAI({ baseURL: `${baseURL}/v1`, apiKey: 'test' }).chat(model),
+        prompt: 'x',
+        maxRetries: 0,
+        abortSignal: signal,
+        onError: ({ error }) => void (providerError = error),
+      });
+      try {
+        return await result.text;
+      } catch (e) {
+        throw providerError ?? e;
+      }
+    },
   },
 };
 
@@ -85,7 +107,7 @@ for (const [name, sdk] of Object.entries(SDKS)) {
     const spans = streamSpans(otel, model);
     assert.equal(spans.length, 1);
     assert.equal(spans[0].status.code, 2);
-    assert.ok(['ECONNREFUSED', 'CohereError', 'CohereTimeoutError'].includes(spans[0].attributes['error.type']), `${spans[0].attributes['error.type']} (${seen?.constructor?.name})`);
+    assert.ok(['ECONNREFUSED', 'CohereError', 'CohereTimeoutError', 'AI_APICallError'].includes(spans[0].attributes['error.type']), `${spans[0].attributes['error.type']} (${seen?.constructor?.name})`);
     assert.equal(await outcomeCount(otel, model), 0);
   });
 

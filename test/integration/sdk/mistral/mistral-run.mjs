@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startScriptServer } from '../sse-script-server.mjs';
+import { closedPort, startFailingServer } from '../failed/failing-server.mjs';
 
 const run = promisify(execFile);
 const PRELOAD = fileURLToPath(new URL('./preload.mjs', import.meta.url));
@@ -11,11 +12,18 @@ const APP = fileURLToPath(new URL('./scenarios.mjs', import.meta.url));
 /** Starts a script server for `t` and runs the scenario app once; returns its parsed report. */
 export async function runScenarios(t, env = {}) {
   const server = await startScriptServer(t);
-  const childEnv = { ...process.env, SERVER: `http://127.0.0.1:${server.port}`, ...env };
+  const failing = await startFailingServer(t);
+  const childEnv = {
+    ...process.env,
+    SERVER: `http://127.0.0.1:${server.port}`,
+    FAIL: `http://127.0.0.1:${failing.port}`,
+    CLOSED_PORT: String(await closedPort()),
+    ...env,
+  };
   delete childEnv.NODE_OPTIONS;
   delete childEnv.NODE_TEST_CONTEXT;
   const { stdout } = await run(process.execPath, ['--import', PRELOAD, APP], { env: childEnv, timeout: 30_000 });
-  return { ...JSON.parse(stdout.trim().split('\n').at(-1)), requests: server.requests };
+  return { ...JSON.parse(stdout.trim().split('\n').at(-1)), requests: server.requests, failedRequests: failing.requests };
 }
 
 /** The one span of `model` (the SDK-level span: it carries gen_ai.request.model). */

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { outcomeSum, runScenarios, spanOf } from './mistral-run.mjs';
 
+const FAILED_CALLS = new Set(['m-fail-500', 'm-fail-429', 'm-fail-retried', 'm-refused', 'm-abort-early', 'm-timeout-early', 'm-func-500', 'm-func-key']);
 let instrumented;
 const report = async (t) => (instrumented ??= await runScenarios(t));
 // One child run serves every assertion below; the server lives until the file ends.
@@ -42,8 +43,9 @@ test('a complete chat.stream() is one completed chat span with GenAI attributes 
 test('counts each stream once in midstream.stream.outcomes with the fetch instrumentation also on', async (t) => {
   const r = await report(t);
   const models = Object.keys(r.results);
-  assert.equal(outcomeSum(r), models.length, 'one count per stream, whichever layer');
-  for (const model of models) assert.equal(outcomeSum(r, { 'gen_ai.request.model': model }), 1, model);
+  assert.equal(outcomeSum(r), models.length - FAILED_CALLS.size, 'one count per stream, whichever layer');
+  const streams = models.filter((m) => !FAILED_CALLS.has(m));
+  for (const model of streams) assert.equal(outcomeSum(r, { 'gen_ai.request.model': model }), 1, model);
   assert.equal(outcomeSum(r, { 'midstream.source': 'fetch' }), 0, 'the fetch layer keeps its span, records no outcome');
   assert.ok(r.spans.some((s) => s.scope === 'midstream-otel/fetch'), 'the fetch span is still there');
   // The SDK cancels the body at [DONE]: the claimed fetch span follows the Mistral stream's terminal
@@ -133,6 +135,69 @@ test('getReader(), reader.cancel(), tee() and pipeTo() consumers are all observe
   assert.equal(spanOf(r, 'm-tee').attributes['midstream.chunk.count'], 4, 'tee halves counted once');
   assert.equal(r.results['m-pipe'].items.length, 4);
   assert.equal(spanOf(r, 'm-pipe').attributes['midstream.outcome'], 'completed');
+});
+
+for (const [model, errorType] of [
+  ['m-fail-500', '500'],
+  ['m-fail-429', '429'],
+  ['m-fail-retried', '500'],
+  ['m-refused', 'ConnectionError'],
+  ['m-abort-early', 'RequestAbortedError'],
+  ['m-timeout-early', 'RequestTimeoutError'],
+  ['m-func-500', '500'],
+  ['m-func-key', 'RangeError'],
+]) {
+  test(`a call that fails before its stream (${model}) is a failed call with error.type ${errorType}`, async (t) => {
+    const r = await report(t);
+    if (model !== 'm-func-500') assert.notEqual(r.results[model].error, undefined, 'the app got the SDK error');
+    const span = spanOf(r, model);
+    assert.equal(span.name, `chat ${model}`);
+    assert.equal(span.status.code, 2, 'status ERROR');
+    assert.equal(span.attributes['error.type'], errorType);
+    assert.equal(span.attributes['midstream.outcome'], undefined, 'not a stream');
+    const points = r.durations.filter((p) => p.attributes['gen_ai.request.model'] === model);
+    assert.equal(points.length, 1, 'gen_ai.client.operation.duration recorded once');
+    assert.equal(points[0].attributes['error.type'], errorType);
+    assert.equal(points[0].count, 1);
+    assert.equal(outcomeSum(r, { 'gen_ai.request.model': model }), 0, 'not counted as a stream');
+  });
+}
+
+test('a call the SDK retried is one failed span whatever the number of attempts', async (t) => {
+  const r = await report(t);
+  assert.ok(r.failedRequests.filter((url) => url.includes('/retried/')).length > 1, 'the SDK retried');
+  assert.equal(spanOf(r, 'm-fail-retried').attributes['error.type'], '500');
+});
+
+test("the standalone chatStream() still returns the SDK's APIPromise, resolving to its error Result", async (t) => {
+  const r = await report(t);
+  assert.deepEqual(r.results['m-func-500'].items, [true, '[object APIPromise]', false, 'SDKError', 500]);
+});
+
+test('the fetch span of a Mistral stream is a child of the chat span in the same trace, with the same outcome', async (t) => {
+  const r = await report(t);
+  for (const model of ['m-complete', 'm-cut', 'm-break', 'm-error']) {
+    const sdk = spanOf(r, model);
+    assert.equal(sdk.parentSpanId, undefined, 'the chat span is the root');
+    const children = r.spans.filter((s) => s.scope === 'midstream-otel/fetch' && s.parentSpanId === sdk.spanId);
+    assert.equal(children.length, 1, `${model}: one fetch span under the chat span`);
+    assert.equal(children[0].traceId, sdk.traceId);
+    assert.equal(children[0].attributes['midstream.outcome'], sdk.attributes['midstream.outcome'], model);
+  }
+  // A failed call has no stream span below it (the fetch layer sees no stream in a JSON error).
+  const failed = spanOf(r, 'm-fail-500');
+  assert.equal(r.spans.filter((s) => s.parentSpanId === failed.spanId && s.attributes['midstream.outcome'] !== undefined).length, 0);
+});
+
+test('under an app span, the chat span is its child and the fetch span is in its trace', async (t) => {
+  const r = await report(t);
+  const parent = r.spans.find((s) => s.name === 'app-parent');
+  const sdk = spanOf(r, 'm-parent');
+  assert.equal(sdk.parentSpanId, parent.spanId);
+  const transport = r.spans.filter((s) => s.scope === 'midstream-otel/fetch' && s.parentSpanId === sdk.spanId);
+  assert.equal(transport.length, 1);
+  assert.equal(transport[0].traceId, parent.traceId);
+  assert.equal(transport[0].attributes['midstream.outcome'], 'completed');
 });
 
 test('fim.stream() is a text_completion span', async (t) => {

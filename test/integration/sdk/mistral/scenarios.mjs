@@ -9,10 +9,14 @@ import { pathToFileURL } from 'node:url';
 const dir = process.env.MIDSTREAM_SDK_DIR;
 const entry = dir ? pathToFileURL(createRequire(join(dir, 'index.js')).resolve('@mistralai/mistralai')).href : '@mistralai/mistralai';
 const { Mistral } = await import(entry);
+// The standalone function and the SDK's promise class (errors as values: `Result`).
+const { chatStream } = await import(new URL('funcs/chatStream.js', new URL('./', import.meta.resolve(entry))).href);
+const { APIPromise } = await import(new URL('types/async.js', new URL('./', import.meta.resolve(entry))).href);
 
 const base = process.env.SERVER;
 const messages = [{ role: 'user', content: 'Say hello' }];
 const client = (fixture, mode) => new Mistral({ apiKey: 'test', serverURL: `${base}/${fixture}/${mode}` });
+const failing = (mode) => new Mistral({ apiKey: 'test', serverURL: `${process.env.FAIL}/${mode}` });
 const plain = (value) => JSON.parse(JSON.stringify(value));
 
 async function capture(fn) {
@@ -72,6 +76,49 @@ const scenarios = {
     const stream = await client('mistral-chat', 'full').chat.stream({ model: 'm-pipe', messages });
     await stream.pipeTo(new WritableStream({ write: (event) => void items.push(plain(event)) }));
   },
+  // Failures before the first chunk (FAIL: test/integration/sdk/failed/failing-server.mjs; the SDK's
+  // default for chat.stream() is no retries).
+  'm-fail-500': () => failing('status500').chat.stream({ model: 'm-fail-500', messages }),
+  'm-fail-429': () => failing('status429').chat.stream({ model: 'm-fail-429', messages }),
+  // The SDK's own retries (backoff, short): one call, one failed span, however many attempts.
+  'm-fail-retried': () =>
+    failing('status500/retried').chat.stream(
+      { model: 'm-fail-retried', messages },
+      { retries: { strategy: 'backoff', backoff: { initialInterval: 5, maxInterval: 10, exponent: 1, maxElapsedTime: 60 }, retryConnectionErrors: false } },
+    ),
+  'm-refused': () => new Mistral({ apiKey: 'test', serverURL: `http://127.0.0.1:${process.env.CLOSED_PORT}` }).chat.stream({ model: 'm-refused', messages }),
+  'm-abort-early': () => {
+    const ac = new AbortController();
+    // The server never answers: the abort lands before the headers, whenever it fires.
+    setTimeout(() => ac.abort(), 50);
+    return failing('hang').chat.stream({ model: 'm-abort-early', messages }, { fetchOptions: { signal: ac.signal } });
+  },
+  'm-timeout-early': () => failing('hang').chat.stream({ model: 'm-timeout-early', messages }, { timeoutMs: 100 }),
+  'm-func-500': async (items) => {
+    const promise = chatStream(failing('status500'), { model: 'm-func-500', messages });
+    items.push(promise instanceof APIPromise, Object.prototype.toString.call(promise));
+    const result = await promise;
+    items.push(result.ok, result.error?.name, result.error?.statusCode);
+  },
+  // The API key function throws: the SDK's own promise rejects (not a Result).
+  'm-func-key': () =>
+    chatStream(new Mistral({ apiKey: async () => Promise.reject(new RangeError('no key')), serverURL: `${process.env.FAIL}/status500` }), {
+      model: 'm-func-key',
+      messages,
+    }),
+  // Under an app span when instrumented (the baseline has no tracer: the same call, no parent).
+  'm-parent': async (items) => {
+    const call = () => client('mistral-chat', 'full').chat.stream({ model: 'm-parent', messages }).then((s) => drain(s, items));
+    const tracer = globalThis.__midstreamTest?.tracerProvider.getTracer('app');
+    if (tracer === undefined) return call();
+    return tracer.startActiveSpan('app-parent', async (span) => {
+      try {
+        return await call();
+      } finally {
+        span.end();
+      }
+    });
+  },
   'm-fim': (items) =>
     client('mistral-fim', 'full').fim.stream({ model: 'm-fim', prompt: 'def add(a, b):' }).then((s) => drain(s, items)),
 };
@@ -86,6 +133,7 @@ for (const [name, run] of Object.entries(scenarios)) {
 const otel = globalThis.__midstreamTest;
 let spans;
 let outcomes;
+let durations;
 if (otel !== undefined) {
   await otel.tracerProvider.forceFlush();
   spans = otel.spans().map((s) => ({
@@ -101,5 +149,6 @@ if (otel !== undefined) {
     events: s.events.map((e) => ({ name: e.name, attributes: e.attributes })),
   }));
   outcomes = await otel.metric('midstream.stream.outcomes');
+  durations = (await otel.metric('gen_ai.client.operation.duration')).map((p) => ({ attributes: p.attributes, count: p.value.count }));
 }
-process.stdout.write(JSON.stringify({ results, spans, outcomes }) + '\n');
+process.stdout.write(JSON.stringify({ results, spans, outcomes, durations }) + '\n');

@@ -32,3 +32,24 @@ for (const [sdk, error] of [
     assert.equal(withIt, without);
   });
 }
+
+const mistral = fileURLToPath(new URL('./mistral-app.mjs', import.meta.url));
+const mistralPreload = fileURLToPath(new URL('../mistral/preload.mjs', import.meta.url));
+for (const [scenario, expected] of [
+  ['stream-500', 'unhandled SDKError API error occurred: Status 500. Body: {"message":"boom"}'],
+  ['func-key', 'unhandled TypeError no key today'],
+]) {
+  test(`mistral (${scenario}): a streaming call the app never awaits rejects as unhandled with and without the instrumentation`, async () => {
+    const [without, withIt] = await Promise.all(
+      ['off', 'on'].map(async (mode) => {
+        const env = { ...process.env, MISTRAL_TEST_INSTRUMENT: mode };
+        delete env.NODE_OPTIONS;
+        delete env.NODE_TEST_CONTEXT;
+        const args = ['--import', mistralPreload, mistral, scenario];
+        return (await run(process.execPath, args, { env, timeout: 20_000 })).stdout.trim();
+      }),
+    );
+    assert.equal(without, expected);
+    assert.equal(withIt, without);
+  });
+}
