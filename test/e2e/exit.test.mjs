@@ -151,11 +151,15 @@ describe("normal exit with the app's own TracerProvider", () => {
   }
 });
 
+// These tests check that the synchronous path delivers (the bound itself is tested above): a generous
+// bound, so a loaded machine's slow worker start does not turn delivery into the journal's fallback.
+const SYNC_PATH = { MIDSTREAM_EXIT_TIMEOUT_MS: '5000' };
+
 describe('process.exit(), uncaught exceptions and unhandled rejections while a stream is live', () => {
   it('exports the live stream as interrupted (reason process_exit) and keeps the exit code the app chose', async (t) => {
     const receiver = await receiverFor(t);
     const url = await sseUrl(t, 'hold-after:3');
-    const { bare, bareExit, app, appExit } = await withAndWithout(t, { SSE_URL: url, EXIT_AFTER: '3:5', ...receiver.env });
+    const { bare, bareExit, app, appExit } = await withAndWithout(t, { SSE_URL: url, EXIT_AFTER: '3:5', ...receiver.env , ...SYNC_PATH });
     assert.equal(bareExit.code, 5);
     assert.deepEqual([appExit.code, appExit.signal], [5, null]);
     assert.deepEqual(appOutput(app.stdout()), appOutput(bare.stdout()));
@@ -173,7 +177,7 @@ describe('process.exit(), uncaught exceptions and unhandled rejections while a s
   it('exports the live stream as interrupted (reason uncaught_exception) with the same exit code and stderr', async (t) => {
     const receiver = await receiverFor(t);
     const url = await sseUrl(t, 'hold-after:3');
-    const { bare, bareExit, app, appExit } = await withAndWithout(t, { SSE_URL: url, THROW_AFTER: '3', ...receiver.env });
+    const { bare, bareExit, app, appExit } = await withAndWithout(t, { SSE_URL: url, THROW_AFTER: '3', ...receiver.env , ...SYNC_PATH });
     assert.equal(bareExit.code, 1);
     assert.deepEqual([appExit.code, appExit.signal], [1, null]);
     assert.equal(app.stderr(), bare.stderr(), 'the same uncaught exception report');
@@ -188,7 +192,7 @@ describe('process.exit(), uncaught exceptions and unhandled rejections while a s
   it('exports the live stream as interrupted (reason unhandled_rejection) with the same exit code', async (t) => {
     const receiver = await receiverFor(t);
     const url = await sseUrl(t, 'hold-after:3');
-    const { bare, bareExit, app, appExit } = await withAndWithout(t, { SSE_URL: url, REJECT_AFTER: '3', ...receiver.env });
+    const { bare, bareExit, app, appExit } = await withAndWithout(t, { SSE_URL: url, REJECT_AFTER: '3', ...receiver.env , ...SYNC_PATH });
     assert.equal(bareExit.code, 1);
     assert.deepEqual([appExit.code, appExit.signal], [1, null]);
     assert.match(app.stderr(), /Error: app rejected/);
