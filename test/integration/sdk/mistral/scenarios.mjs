@@ -100,11 +100,15 @@ const scenarios = {
     const result = await promise;
     items.push(result.ok, result.error?.name, result.error?.statusCode);
   },
-  // The API key function throws: the SDK's own promise rejects (not a Result).
+  // The API key function throws: the SDK's own promise rejects (not a Result). Handled with the
+  // APIPromise's own catch(): Mistral 2.0.0's APIPromise builds an unwrapped promise in its constructor,
+  // which only catch() handles (awaiting it alone leaves that one unhandled, with or without midstream).
   'm-func-key': () =>
     chatStream(new Mistral({ apiKey: async () => Promise.reject(new RangeError('no key')), serverURL: `${process.env.FAIL}/status500` }), {
       model: 'm-func-key',
       messages,
+    }).catch((error) => {
+      throw error;
     }),
   // Under an app span when instrumented (the baseline has no tracer: the same call, no parent).
   'm-parent': async (items) => {
