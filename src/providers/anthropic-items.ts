@@ -1,5 +1,5 @@
 import type { StreamTracker } from '../core/stream-tracker';
-import { errorTypeOf } from '../protocols/json-probe';
+import { asCount, errorTypeOf } from '../protocols/json-probe';
 
 interface AnthropicUsage {
   input_tokens?: unknown;
@@ -17,22 +17,18 @@ interface MessageEvent {
   error?: unknown;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
 /**
  * GenAI semconv: input tokens include cached ones; Anthropic reports them apart
  * (`cache_read_input_tokens`, `cache_creation_input_tokens`), so they are added up.
  */
 function readUsage(usage: AnthropicUsage | null | undefined, tracker: StreamTracker): void {
   if (usage === null || usage === undefined) return;
-  const input = count(usage.input_tokens);
+  const input = asCount(usage.input_tokens);
   if (input !== undefined) {
     tracker.facts.inputTokens =
-      input + (count(usage.cache_read_input_tokens) ?? 0) + (count(usage.cache_creation_input_tokens) ?? 0);
+      input + (asCount(usage.cache_read_input_tokens) ?? 0) + (asCount(usage.cache_creation_input_tokens) ?? 0);
   }
-  const output = count(usage.output_tokens);
+  const output = asCount(usage.output_tokens);
   if (output !== undefined) tracker.facts.outputTokens = output;
 }
 

@@ -1,5 +1,6 @@
 import type { StreamTracker } from '../core/stream-tracker';
 import { readAnthropicItem } from './anthropic-items';
+import { asCount } from '../protocols/json-probe';
 
 /** What `smithy`'s event-stream decoder throws when the body ends inside a message. */
 const PARTIAL_FRAME_MESSAGE = 'Truncated event message received.';
@@ -25,10 +26,6 @@ interface InvokeJson {
   completionReason?: unknown;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
 /**
  * One ConverseStream event. Terminal: `messageStop {stopReason}`; the `metadata {usage}` event that
  * follows is still read when the consumer reads it (the tracker is live until the iterator ends).
@@ -52,11 +49,12 @@ export function readConverseItem(item: unknown, tracker: StreamTracker): void {
   }
   const usage = event.metadata?.usage;
   if (usage != null) {
-    const input = count(usage.inputTokens);
+    const input = asCount(usage.inputTokens);
     if (input !== undefined) {
-      tracker.facts.inputTokens = input + (count(usage.cacheReadInputTokens) ?? 0) + (count(usage.cacheWriteInputTokens) ?? 0);
+      tracker.facts.inputTokens =
+        input + (asCount(usage.cacheReadInputTokens) ?? 0) + (asCount(usage.cacheWriteInputTokens) ?? 0);
     }
-    const output = count(usage.outputTokens);
+    const output = asCount(usage.outputTokens);
     if (output !== undefined) tracker.facts.outputTokens = output;
   }
 }
@@ -88,9 +86,9 @@ export function readInvokeItem(item: unknown, tracker: StreamTracker): void {
   const metrics = body['amazon-bedrock-invocationMetrics'];
   if (metrics == null) return;
   tracker.markTerminal();
-  const input = count(metrics.inputTokenCount);
+  const input = asCount(metrics.inputTokenCount);
   if (input !== undefined) tracker.facts.inputTokens = input;
-  const output = count(metrics.outputTokenCount);
+  const output = asCount(metrics.outputTokenCount);
   if (output !== undefined) tracker.facts.outputTokens = output;
 }
 

@@ -1,4 +1,5 @@
 import type { StreamTracker } from '../core/stream-tracker';
+import { asCount } from '../protocols/json-probe';
 
 /** Usage as the SDK yields it (camelCase after its serializer); snake_case accepted too. */
 interface Usage {
@@ -37,17 +38,13 @@ interface V1Event {
   response?: { responseId?: unknown; generationId?: unknown; meta?: Usage | null } | null;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
 /** `tokens` are what the model saw; `billed_units` (what was charged) is the fallback. */
 function readUsage(usage: Usage | null | undefined, tracker: StreamTracker): void {
   if (usage === null || usage === undefined) return;
   const counts = usage.tokens ?? usage.billedUnits ?? usage.billed_units;
   if (counts === null || counts === undefined) return;
-  const input = count(counts.inputTokens ?? counts.input_tokens);
-  const output = count(counts.outputTokens ?? counts.output_tokens);
+  const input = asCount(counts.inputTokens ?? counts.input_tokens);
+  const output = asCount(counts.outputTokens ?? counts.output_tokens);
   if (input !== undefined) tracker.facts.inputTokens = input;
   if (output !== undefined) tracker.facts.outputTokens = output;
 }

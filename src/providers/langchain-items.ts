@@ -1,4 +1,5 @@
 import type { StreamTracker } from '../core/stream-tracker';
+import { asCount } from '../protocols/json-probe';
 
 /** An `AIMessageChunk` as `_streamIterator` yields it (only what we read). */
 interface MessageChunk {
@@ -10,10 +11,6 @@ interface MessageChunk {
 
 /** Keys under which LangChain providers put the model's finish reason in `response_metadata`. */
 const FINISH_KEYS = ['finish_reason', 'stop_reason', 'done_reason', 'finishReason'] as const;
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
 
 function addContent(content: unknown, tracker: StreamTracker): void {
   if (typeof content === 'string') {
@@ -70,8 +67,8 @@ export function readLangChainItem(item: unknown, tracker: StreamTracker): void {
   if (facts.responseId === undefined && typeof chunk.id === 'string' && !chunk.id.startsWith('run-')) facts.responseId = chunk.id;
   const usage = chunk.usage_metadata;
   if (usage !== null && usage !== undefined) {
-    const input = count(usage.input_tokens);
-    const output = count(usage.output_tokens);
+    const input = asCount(usage.input_tokens);
+    const output = asCount(usage.output_tokens);
     if (input !== undefined && input > 0) facts.inputTokens = (facts.inputTokens ?? 0) + input;
     if (output !== undefined && output > 0) facts.outputTokens = (facts.outputTokens ?? 0) + output;
   }

@@ -1,5 +1,6 @@
 import { isAbortError, isConnectionError } from '../core/outcome';
 import type { StreamTracker } from '../core/stream-tracker';
+import { asCount } from '../protocols/json-probe';
 
 /** One parsed line of `/api/chat` or `/api/generate` as the ollama client yields it (only what we read). */
 interface OllamaLine {
@@ -15,10 +16,6 @@ interface OllamaLine {
 /** What the client throws when the body ends before a `done` line (research/patchpoints.md §1.7). */
 export const OLLAMA_NO_DONE_MESSAGE = 'Did not receive done or success response in stream.';
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
 /**
  * One chat (`message.content`) or generate (`response`) line. Terminal: `done: true`, which carries
  * `done_reason`, `prompt_eval_count` (input tokens) and `eval_count` (output tokens).
@@ -33,8 +30,8 @@ export function readOllamaItem(item: unknown, tracker: StreamTracker): void {
   if (typeof text === 'string' && text.length > 0) tracker.addOutputText(text);
   if (line.done !== true) return;
   if (typeof line.done_reason === 'string') facts.finishReasons = [line.done_reason];
-  const input = count(line.prompt_eval_count);
-  const output = count(line.eval_count);
+  const input = asCount(line.prompt_eval_count);
+  const output = asCount(line.eval_count);
   if (input !== undefined) facts.inputTokens = input;
   if (output !== undefined) facts.outputTokens = output;
   tracker.markTerminal();

@@ -1,5 +1,5 @@
 import type { StreamTracker } from '../core/stream-tracker';
-import { errorTypeOf } from '../protocols/json-probe';
+import { asCount, errorTypeOf } from '../protocols/json-probe';
 
 /** A run as `thread.run.*` events carry it (only what we read). */
 interface Run {
@@ -26,18 +26,14 @@ interface AssistantEvent {
   data?: unknown;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
 function readRun(run: Run, tracker: StreamTracker): void {
   const facts = tracker.facts;
   if (facts.responseId === undefined && typeof run.id === 'string') facts.responseId = run.id;
   if (typeof run.model === 'string') facts.responseModel = run.model;
   const usage = run.usage;
   if (usage != null) {
-    const input = count(usage.prompt_tokens);
-    const output = count(usage.completion_tokens);
+    const input = asCount(usage.prompt_tokens);
+    const output = asCount(usage.completion_tokens);
     if (input !== undefined) facts.inputTokens = input;
     if (output !== undefined) facts.outputTokens = output;
   }

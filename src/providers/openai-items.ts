@@ -1,5 +1,5 @@
 import type { StreamTracker } from '../core/stream-tracker';
-import { errorTypeOf } from '../protocols/json-probe';
+import { asCount, errorTypeOf } from '../protocols/json-probe';
 
 /** Usage as Chat Completions (and Groq's `x_groq.usage`) report it. */
 interface ChatUsage {
@@ -36,14 +36,10 @@ interface ResponsesEvent {
   } | null;
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
-
 function readChatUsage(usage: ChatUsage | null | undefined, tracker: StreamTracker): void {
   if (usage === null || usage === undefined) return;
-  const input = count(usage.prompt_tokens);
-  const output = count(usage.completion_tokens);
+  const input = asCount(usage.prompt_tokens);
+  const output = asCount(usage.completion_tokens);
   if (input !== undefined) tracker.facts.inputTokens = input;
   if (output !== undefined) tracker.facts.outputTokens = output;
 }
@@ -85,8 +81,8 @@ function readResponse(event: ResponsesEvent, tracker: StreamTracker): void {
   if (typeof response.model === 'string') facts.responseModel = response.model;
   const usage = response.usage;
   if (usage != null) {
-    const input = count(usage.input_tokens);
-    const output = count(usage.output_tokens);
+    const input = asCount(usage.input_tokens);
+    const output = asCount(usage.output_tokens);
     if (input !== undefined) facts.inputTokens = input;
     if (output !== undefined) facts.outputTokens = output;
   }

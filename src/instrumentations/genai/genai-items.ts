@@ -1,4 +1,5 @@
 import type { StreamTracker } from '../../core/stream-tracker';
+import { asCount } from '../../protocols/json-probe';
 
 /** A `GenerateContentResponse` as the SDK yields it (only what we read). */
 interface GenerateContentChunk {
@@ -22,10 +23,6 @@ interface Part {
 // `CONTINUATION` ends a hop that automatic continuation resumes (the SDK clears it on the chunks
 // it yields when it will continue), so a visible one means the answer is unfinished.
 const NOT_FINISHED = new Set(['CONTINUATION', 'FINISH_REASON_UNSPECIFIED']);
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
 
 /**
  * One item of `generateContentStream()` (every hop and AFC turn of the logical call). Terminal:
@@ -53,9 +50,9 @@ export function readGenAIChunk(item: unknown, tracker: StreamTracker): void {
   if (typeof chunk.modelVersion === 'string') facts.responseModel = chunk.modelVersion;
   const usage = chunk.usageMetadata;
   if (usage != null) {
-    const input = count(usage.promptTokenCount);
+    const input = asCount(usage.promptTokenCount);
     if (input !== undefined) facts.inputTokens = input;
-    const output = count(usage.candidatesTokenCount);
+    const output = asCount(usage.candidatesTokenCount);
     if (output !== undefined) facts.outputTokens = output;
   }
   const parts = content?.parts;

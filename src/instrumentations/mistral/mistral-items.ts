@@ -1,5 +1,5 @@
 import type { StreamTracker } from '../../core/stream-tracker';
-import { asObject, errorTypeOf, parseObject } from '../../protocols/json-probe';
+import { asCount, asObject, errorTypeOf, parseObject } from '../../protocols/json-probe';
 
 /** A `CompletionChunk` as the SDK yields it inside `{data}` (camelCase, only what we read). */
 interface MistralChunk {
@@ -12,10 +12,6 @@ interface MistralChunk {
 interface MistralChoice {
   delta?: { content?: unknown } | null;
   finishReason?: unknown;
-}
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** `delta.content` is a string, or an array of content chunks (`{type: 'text', text}`, thinking...). */
@@ -57,8 +53,8 @@ export function readMistralItem(item: unknown, tracker: StreamTracker): void {
   }
   const usage = chunk.usage;
   if (usage !== null && usage !== undefined) {
-    const input = count(usage.promptTokens);
-    const output = count(usage.completionTokens);
+    const input = asCount(usage.promptTokens);
+    const output = asCount(usage.completionTokens);
     if (input !== undefined) facts.inputTokens = input;
     if (output !== undefined) facts.outputTokens = output;
   }
