@@ -104,10 +104,11 @@ function instrumentationList(value: unknown, base: ResolvedOptions): readonly In
 }
 
 /**
- * Validates options given in code over `base` (the environment's values): a bad value gets one
- * diagnostic line and the base value; an out-of-range number is clamped (ranges: README's table).
+ * Validates options given in code over `base` (the environment's values, or the shared options they
+ * refine; required, so no caller drops `MIDSTREAM_*` by omission): a bad value gets one diagnostic line
+ * and the base value; an out-of-range number is clamped (ranges: README's table).
  */
-export function resolveOptions(input: MidstreamOptions | undefined, base: ResolvedOptions = DEFAULT_OPTIONS): ResolvedOptions {
+export function resolveOptions(input: MidstreamOptions | undefined, base: ResolvedOptions): ResolvedOptions {
   const o = input ?? {};
   return Object.freeze({
     stallThresholdMs: codeOption('stallThresholdMs', 'MIDSTREAM_STALL_THRESHOLD_MS', o.stallThresholdMs, base.stallThresholdMs),

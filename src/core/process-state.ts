@@ -1,4 +1,3 @@
-import { DEFAULT_OPTIONS, type ResolvedOptions } from '../options';
 import type { GapAggregates } from './gap-aggregates';
 import { LiveStreams } from './live-streams';
 
@@ -7,7 +6,6 @@ import { LiveStreams } from './live-streams';
  * `--require`, `--import` and the app's own import load separate copies (STYLE.md anchor 13).
  */
 export interface ProcessState {
-  options: ResolvedOptions;
   readonly live: LiveStreams;
   /** Set by startMidstream(): a second start is refused with one diagnostic. */
   started: boolean;
@@ -26,7 +24,7 @@ export function processState(): ProcessState {
   const g = globalThis as unknown as Record<symbol, ProcessState | undefined>;
   let state = g[STATE_KEY];
   if (state === undefined) {
-    state = { options: DEFAULT_OPTIONS, live: new LiveStreams(), started: false, patched: new WeakSet() };
+    state = { live: new LiveStreams(), started: false, patched: new WeakSet() };
     Object.defineProperty(globalThis, STATE_KEY, { value: state, enumerable: false, configurable: true, writable: false });
   }
   return state;

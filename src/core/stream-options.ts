@@ -1,15 +1,13 @@
-import { DEFAULT_OPTIONS, readOptionsFromEnv, type ResolvedOptions } from '../options';
-import { processState } from './process-state';
+import { readOptionsFromEnv, type ResolvedOptions } from '../options';
 
 let fromEnv: ResolvedOptions | undefined;
 
 /**
- * The options a stream falls back to when its instrumentation was given none: those of
- * `midstreamInstrumentations()` / `startMidstream()` when one ran, else `MIDSTREAM_*` (read once).
+ * The `MIDSTREAM_*` options, read from the environment once per copy of midstream, on first use: what
+ * a stream falls back to for every option its instrumentation (or its `trackStream` call) was not given.
  */
-export function fallbackOptions(): ResolvedOptions {
-  const shared = processState().options;
-  return shared !== DEFAULT_OPTIONS ? shared : (fromEnv ??= readOptionsFromEnv());
+export function envOptions(): ResolvedOptions {
+  return (fromEnv ??= readOptionsFromEnv());
 }
 
 /** The part of `options` a tracker takes at stream start. */

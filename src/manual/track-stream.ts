@@ -8,7 +8,8 @@ import { trackReadableStream } from '../core/track-web-stream';
 import { createWireReader } from '../core/wire-reader';
 import { terminalRuleFor, type TerminalRule } from '../protocols/terminal-rules';
 import { PACKAGE_NAME, VERSION } from '../version';
-import { fallbackOptions, trackerOptions } from '../core/stream-options';
+import { envOptions, trackerOptions } from '../core/stream-options';
+import { resolveOptions, type ResolvedOptions } from '../options';
 
 /** Options of {@link trackStream}. */
 export interface TrackStreamOptions<T = unknown> {
@@ -31,6 +32,18 @@ export interface TrackStreamOptions<T = unknown> {
   attributes?: Attributes;
   /** A caller-side abort (outcome `aborted` instead of `cancelled`/`truncated`). */
   signal?: AbortSignal;
+  /**
+   * A gap between two chunks longer than this is a stall (span event + counter). Milliseconds; 0 turns
+   * stall detection off. Not inherited from `midstreamInstrumentations()` / `startMidstream()`.
+   * @defaultValue 5000 (env `MIDSTREAM_STALL_THRESHOLD_MS`)
+   */
+  stallThresholdMs?: number;
+  /**
+   * End a stream with no chunk for this long as `timed_out` (the stream itself is not touched).
+   * Milliseconds; 0 disables it. Not inherited from `midstreamInstrumentations()` / `startMidstream()`.
+   * @defaultValue 0 (env `MIDSTREAM_IDLE_TIMEOUT_MS`)
+   */
+  idleTimeoutMs?: number;
   /** @defaultValue the global providers */
   tracerProvider?: TracerProvider;
   meterProvider?: MeterProvider;
@@ -43,6 +56,13 @@ function telemetryFor(provider: MeterProvider): StreamTelemetry {
     cached = { provider, telemetry: new StreamTelemetry(provider.getMeter(PACKAGE_NAME, VERSION)) };
   }
   return cached.telemetry;
+}
+
+/** The call's own options over `MIDSTREAM_*` (resolved per call only when it gives any). */
+function optionsOf(options: TrackStreamOptions<never>): ResolvedOptions {
+  const { stallThresholdMs, idleTimeoutMs } = options;
+  if (stallThresholdMs === undefined && idleTimeoutMs === undefined) return envOptions();
+  return resolveOptions({ stallThresholdMs, idleTimeoutMs }, envOptions());
 }
 
 function isReadableStream(x: unknown): x is ReadableStream {
@@ -84,7 +104,7 @@ export function trackStream<T>(
       context.active(),
     );
     const tracker = new StreamTracker(telemetry, {
-      ...trackerOptions(fallbackOptions()),
+      ...trackerOptions(optionsOf(options)),
       span,
       ownsSpan: true,
       startTime,

@@ -17,6 +17,9 @@ async function setUp(t, fault = 'none') {
   return { receiver, url: server.url('/events') };
 }
 
+// The server holds its 3rd write 400 ms: a stall over a 250 ms threshold, none under the default 5000 ms.
+const HELD_WRITE = 'stall:400@2';
+
 const streamsOf = (receiver, url) => receiver.spans.filter((s) => s.attributes['url.full'] === url);
 
 async function freePort() {
@@ -29,10 +32,9 @@ async function freePort() {
 
 describe('configuration of midstream-otel/register', () => {
   it('reports a malformed MIDSTREAM_STALL_THRESHOLD_MS once on stderr by default and uses the default', async (t) => {
-    const { receiver, url } = await setUp(t);
+    const { receiver, url } = await setUp(t, HELD_WRITE);
     const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
       SSE_URL: url,
-      PRINT_OPTIONS: '1',
       MIDSTREAM_STALL_THRESHOLD_MS: 'abc',
       ...receiver.env,
     });
@@ -41,25 +43,24 @@ describe('configuration of midstream-otel/register', () => {
     const lines = app.stderr().split('\n').filter((l) => l.trim() !== '');
     assert.equal(lines.length, 1, app.stderr());
     assert.match(lines[0], /MIDSTREAM_STALL_THRESHOLD_MS=abc .*default 5000/);
-    const options = JSON.parse(/^options (.*)$/m.exec(app.stdout())[1]);
-    assert.equal(options.stallThresholdMs, 5000);
-    assert.equal(streamsOf(receiver, url)[0]?.attributes['midstream.outcome'], 'completed', 'telemetry still works');
+    const span = streamsOf(receiver, url)[0];
+    assert.equal(span?.attributes['midstream.outcome'], 'completed', 'telemetry still works');
+    assert.equal(span.attributes['midstream.stall.count'], 0, 'a 400 ms gap is no stall under the default 5000 ms');
   });
 
   it('applies well-formed MIDSTREAM_* options and keeps quiet with OTEL_LOG_LEVEL=none', async (t) => {
-    const { receiver, url } = await setUp(t);
+    const { receiver, url } = await setUp(t, HELD_WRITE);
     const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
       SSE_URL: url,
-      PRINT_OPTIONS: '1',
       MIDSTREAM_STALL_THRESHOLD_MS: '250',
       MIDSTREAM_IDLE_TIMEOUT_MS: 'nope',
       OTEL_LOG_LEVEL: 'none',
       ...receiver.env,
     });
     await app.exited;
-    const options = JSON.parse(/^options (.*)$/m.exec(app.stdout())[1]);
-    assert.equal(options.stallThresholdMs, 250);
-    assert.equal(options.idleTimeoutMs, 0);
+    const span = streamsOf(receiver, url)[0];
+    assert.equal(span?.attributes['midstream.stall.count'], 1, 'the 400 ms gap is a stall over 250 ms');
+    assert.equal(span.attributes['midstream.outcome'], 'completed', 'no idle timeout (the default, off)');
     assert.equal(app.stderr(), '');
   });
 
@@ -147,7 +148,8 @@ const CONTRACT_ROWS = [
       /^midstream: OTEL_LOG_LEVEL=garbage is not one of none, error, warn, info, debug, verbose, all; using the default warn$/,
       /^midstream: MIDSTREAM_STALL_THRESHOLD_MS=abc is not an integer \(0\.\.86400000\); using the default 5000$/,
     ],
-    options: { stallThresholdMs: 5000 },
+    fault: HELD_WRITE,
+    stalls: 0,
     then: 'the diagnostics print at WARN and the default threshold applies',
   },
   {
@@ -162,8 +164,8 @@ const CONTRACT_ROWS = [
       /^midstream: MIDSTREAM_IDLE_TIMEOUT_MS=99999999999999999999 is above the maximum 86400000; using 86400000$/,
       /^midstream: MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES=-1 is below the minimum 0; using 0$/,
     ],
-    options: { idleTimeoutMs: 86_400_000, captureContentMaxBytes: 0 },
-    then: 'the clamped values apply',
+    fault: HELD_WRITE,
+    then: 'the clamped values apply (the 400 ms gap does not time the stream out)',
   },
 ];
 
@@ -172,10 +174,9 @@ describe('the configuration contract under --require midstream-otel/register', (
     const vars = typeof row.env === 'function' ? row.env({}) : row.env;
     const shown = Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     it(`${shown}: ${row.lines.length} line(s) on stderr, and ${row.then}`, async (t) => {
-      const { receiver, url } = await setUp(t);
+      const { receiver, url } = await setUp(t, row.fault);
       const app = runApp(t, ['--require', 'midstream-otel/register', APP_CJS], {
         SSE_URL: url,
-        PRINT_OPTIONS: '1',
         ...receiver.env,
         ...vars,
       });
@@ -189,10 +190,7 @@ describe('the configuration contract under --require midstream-otel/register', (
       assert.equal(spans.length, 1, 'the stream span reached the receiver');
       assert.equal(spans[0].attributes['midstream.outcome'], 'completed');
       assert.ok(receiver.metrics.some((m) => m.name === 'midstream.stream.outcomes'), 'metrics reached the receiver');
-      if (row.options !== undefined) {
-        const options = JSON.parse(/^options (.*)$/m.exec(app.stdout())[1]);
-        for (const [k, v] of Object.entries(row.options)) assert.equal(options[k], v, k);
-      }
+      if (row.stalls !== undefined) assert.equal(spans[0].attributes['midstream.stall.count'], row.stalls, 'stalls');
     });
   }
 

@@ -14,15 +14,13 @@
 //   sum(name, where = {}): Promise<number>: sum of counter values (or histogram counts) whose attributes
 //     include `where`;
 //   shutdown() }
-// withOptions(t, options): sets midstream's process options (stallThresholdMs, ...) for test `t`.
+// withOptions(t, instrumentation, options): sets the instrumentation's options (stallThresholdMs, ...) for test `t`.
 // Spans end synchronously through a SimpleSpanProcessor: once a stream ended, spans() has it.
 import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { processState } from '../../dist/core/process-state.js';
-import { resolveOptions } from '../../dist/options.js';
 
 let contextManager;
 
@@ -80,10 +78,9 @@ export function createTelemetry(instrumentation) {
   };
 }
 
-export function withOptions(t, options) {
-  const previous = processState().options;
-  processState().options = resolveOptions(options);
-  t.after(() => {
-    processState().options = previous;
-  });
+/** Gives `instrumentation` these options (its config, the public way) for one test. */
+export function withOptions(t, instrumentation, options) {
+  const previous = instrumentation.getConfig();
+  instrumentation.setConfig({ ...previous, ...options });
+  t.after(() => instrumentation.setConfig(previous));
 }

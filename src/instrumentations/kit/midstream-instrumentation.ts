@@ -8,8 +8,8 @@ import {
 import { epochAnchorMs, now } from '../../core/clock';
 import { guarded, reportOnce } from '../../core/guard';
 import { markSdkStream, notifyWrapperStream } from '../../core/layering';
-import { fallbackOptions, trackerOptions } from '../../core/stream-options';
-import { resolveOptions, type ResolvedOptions } from '../../options';
+import { envOptions, trackerOptions } from '../../core/stream-options';
+import { resolveOptions, type HttpMetricsMode, type ResolvedOptions } from '../../options';
 import { genAiAttributes, type GenAiCall, type GenAiStreamInit } from './genai-call';
 import { moduleDefinitions, type AnyFunction, type HookHost, type HookSpec } from './sdk-hook';
 import { StreamTelemetry } from '../../core/stream-telemetry';
@@ -29,8 +29,8 @@ import { PACKAGE_NAME, VERSION } from '../../version';
 /**
  * Configuration every midstream instrumentation takes (the OpenTelemetry convention:
  * `new OpenAIInstrumentation({ captureContent: true, stallThresholdMs: 2000 })`). A field left unset
- * takes the options given to `midstreamInstrumentations()` / `startMidstream()`, else the
- * `MIDSTREAM_*` environment variables, else the default.
+ * takes the `MIDSTREAM_*` environment variable, else the default. `midstreamInstrumentations(options)`
+ * / `startMidstream(options)` pass their shared options to each instrumentation they build this way.
  */
 export interface MidstreamInstrumentationConfig extends InstrumentationConfig {
   /** A gap between chunks longer than this is a stall. @defaultValue 5000 (`MIDSTREAM_STALL_THRESHOLD_MS`) */
@@ -41,6 +41,15 @@ export interface MidstreamInstrumentationConfig extends InstrumentationConfig {
   captureContent?: boolean;
   /** Cap of the captured text. @defaultValue 4096 (`MIDSTREAM_CAPTURE_CONTENT_MAX_BYTES`) */
   captureContentMaxBytes?: number;
+}
+
+/** Configuration of the transport instrumentations (fetch, http-client, http-server). */
+export interface TransportInstrumentationConfig extends MidstreamInstrumentationConfig {
+  /**
+   * Who records `http.client.request.duration` / `http.server.request.duration` for the requests this
+   * instrumentation sees (see {@link HttpMetricsMode}). @defaultValue 'auto' (`MIDSTREAM_HTTP_METRICS`)
+   */
+  httpMetrics?: HttpMetricsMode;
 }
 
 export interface StartStreamInit {
@@ -76,8 +85,8 @@ export abstract class MidstreamInstrumentation<
 > extends InstrumentationBase<C> {
   private streamTelemetry: StreamTelemetry | undefined;
   private httpDuration: HttpRequestDuration | undefined;
-  /** Options resolved for the current config over the current base (cached; not for the hot path). */
-  private resolved: { config: C; base: ResolvedOptions; options: ResolvedOptions } | undefined;
+  /** Options resolved for the current config (cached per config object; not for the hot path). */
+  private resolved: { config: C; options: ResolvedOptions } | undefined;
 
   constructor(name: string, config: C) {
     super(`${PACKAGE_NAME}/${name}`, VERSION, config);
@@ -120,21 +129,15 @@ export abstract class MidstreamInstrumentation<
   }
 
   /**
-   * This instrumentation's stream options: its config's fields over the options of
-   * `midstreamInstrumentations()` / `startMidstream()` when those were given, else over `MIDSTREAM_*`.
+   * This instrumentation's options: its config's fields (constructor or `setConfig()`) over
+   * `MIDSTREAM_*`. Resolved once per config object, so a bad value is reported once.
    */
   protected get options(): ResolvedOptions {
-    const base = fallbackOptions();
     const config = this.getConfig();
     const cached = this.resolved;
-    if (cached !== undefined && cached.config === config && cached.base === base) return cached.options;
-    const own =
-      config.stallThresholdMs !== undefined ||
-      config.idleTimeoutMs !== undefined ||
-      config.captureContent !== undefined ||
-      config.captureContentMaxBytes !== undefined;
-    const options = own ? resolveOptions(config, base) : base;
-    this.resolved = { config, base, options };
+    if (cached !== undefined && cached.config === config) return cached.options;
+    const options = resolveOptions(config, envOptions());
+    this.resolved = { config, options };
     return options;
   }
 

@@ -7,7 +7,6 @@
 //   THROW_AFTER=N   after N events, an uncaught exception (`Error: app boom`) from a callback
 //   REJECT_AFTER=N  after N events, an unhandled rejection (`Error: app rejected`)
 //   START_AGAIN=1   the app also calls startMidstream() itself (must be refused)
-//   PRINT_OPTIONS=1 prints midstream's resolved process options as `options {json}`
 const http = require('node:http');
 
 if (process.env.START_AGAIN === '1') require('midstream-otel').startMidstream();
@@ -17,9 +16,6 @@ if (process.env.OWN_SIGTERM === '1') {
     console.log('app-sigterm');
     setTimeout(() => process.exit(7), 300);
   });
-}
-if (process.env.PRINT_OPTIONS === '1') {
-  console.log(`options ${JSON.stringify(globalThis[Symbol.for('midstream.state.v1')].options)}`);
 }
 
 /** The app's own way out after `n` events, if it asked for one. */

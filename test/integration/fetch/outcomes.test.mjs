@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSseServer, openAIChatEvents, anthropicEvents } from '../../support/sse-server.mjs';
 import { withOptions } from '../../support/telemetry.mjs';
-import { consume, sameWithAndWithout, spanOf, spansOf, tel } from './fetch-harness.mjs';
+import { consume, instrumentation, sameWithAndWithout, spanOf, spansOf, tel } from './fetch-harness.mjs';
 
 const CHAT = '/v1/chat/completions';
 
@@ -97,7 +97,7 @@ test('marks reader.cancel() as cancelled', async (t) => {
 });
 
 test('records a held write longer than the stall threshold as a stall and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 100 });
+  withOptions(t, instrumentation, { stallThresholdMs: 100 });
   const server = await startSseServer({ events: openAIChatEvents(['a', 'b', 'c']), fault: 'stall:300@2' });
   t.after(() => server.close());
   await sameWithAndWithout(() => consume(server.url(CHAT)));

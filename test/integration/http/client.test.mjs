@@ -217,7 +217,7 @@ test('marks a break out of for await as cancelled', async (t) => {
 });
 
 test('records a stall as an event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 50 });
+  withOptions(t, instrumentation, { stallThresholdMs: 50 });
   const { url } = await startServer(t, (req, res) => {
     res.writeHead(200, SSE);
     res.write(EVENTS[0]);

@@ -5,8 +5,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { processState } from '../../../dist/core/process-state.js';
-import { resolveOptions } from '../../../dist/options.js';
 import { createInMemoryOtel } from '../../support/in-memory-otel.mjs';
 
 let contextManager;
@@ -26,13 +24,11 @@ export function instrument(...instrumentations) {
   return otel;
 }
 
-/** Sets midstream options for one test. */
-export function withOptions(t, options) {
-  const previous = processState().options;
-  processState().options = resolveOptions(options);
-  t.after(() => {
-    processState().options = previous;
-  });
+/** Gives `instrumentation` these options (its config, the public way) for one test. */
+export function withOptions(t, instrumentation, options) {
+  const previous = instrumentation.getConfig();
+  instrumentation.setConfig({ ...previous, ...options });
+  t.after(() => instrumentation.setConfig(previous));
 }
 
 /** A real server on 127.0.0.1:0 (built with the original, unwrapped `node:http` of this file). */

@@ -144,7 +144,7 @@ test('the SDK span is enriched in place, not duplicated, and keeps its own attri
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
+  withOptions(t, instrumentation, { stallThresholdMs: 60 });
   const { client } = await setup(t, 'anthropic-messages', 'stall3x200');
   await drain(await create(client, 'a-stall'));
   const span = onlySpan(otel, 'a-stall');

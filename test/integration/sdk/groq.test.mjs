@@ -83,7 +83,7 @@ test('controller.abort() is aborted, a break is cancelled', async (t) => {
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
+  withOptions(t, instrumentation, { stallThresholdMs: 60 });
   const client = await setup(t, 'groq-chat', 'stall2x200');
   await drain(await chat(client, 'g-stall'));
   const span = onlySpan(otel, 'g-stall');

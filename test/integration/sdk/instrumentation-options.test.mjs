@@ -1,5 +1,7 @@
 // Options are explicit: an instrumentation class takes midstream's stream options in its constructor
-// (the OpenTelemetry convention) and, for what it is not given, falls back to MIDSTREAM_*.
+// (the OpenTelemetry convention) and, for what it is not given, falls back to MIDSTREAM_*;
+// midstreamInstrumentations() passes its options to what it builds, and nothing else inherits them.
+// (Every class, option by option: test/unit/instrumentations/kit/midstream-instrumentation.test.mjs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -28,4 +30,16 @@ test('a class given no options takes MIDSTREAM_* from the environment', () => {
     timeout: 20_000,
   });
   assert.deepEqual(JSON.parse(out), { content: 'Hello world', stalls: 1 });
+});
+
+test('midstreamInstrumentations() gives its options to what it builds; trackStream takes only its own', () => {
+  const app = fileURLToPath(new URL('./options-env-app.mjs', import.meta.url));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MIDSTREAM_')));
+  const out = execFileSync(process.execPath, [app, 'shared'], { env, encoding: 'utf8', timeout: 20_000 });
+  assert.deepEqual(JSON.parse(out), {
+    content: 'Hello world',
+    stalls: 1,
+    // The 200 ms gap is under the default 5000 ms threshold: the shared 60 ms did not reach trackStream.
+    manual: { default: 0, own: 1 },
+  });
 });

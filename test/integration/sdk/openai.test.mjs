@@ -82,7 +82,7 @@ test('records the GenAI metrics once per stream', async (t) => {
 });
 
 test('captures the completion text only when content capture is on', async (t) => {
-  withOptions(t, { captureContent: true });
+  withOptions(t, instrumentation, { captureContent: true });
   const { client } = await setup(t, 'openai-chat', 'full');
   await drain(await chat(client, 'm-capture'));
   assert.equal(onlySpan(otel, 'm-capture').attributes['midstream.content.output'], 'Hello world');
@@ -180,7 +180,7 @@ test('marks a consumer break as cancelled', async (t) => {
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
+  withOptions(t, instrumentation, { stallThresholdMs: 60 });
   const { client } = await setup(t, 'openai-chat', 'stall2x200');
   await drain(await chat(client, 'm-stall'));
   const span = onlySpan(otel, 'm-stall');

@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { processState } from '../../../dist/core/process-state.js';
-import { resolveOptions } from '../../../dist/options.js';
 import { createInMemoryOtel, sumWhere } from '../../support/in-memory-otel.mjs';
 
 let contextManager;
@@ -34,13 +32,11 @@ export function instrument(instrumentation) {
   return otel;
 }
 
-/** Sets midstream options for one test. */
-export function withOptions(t, options) {
-  const previous = processState().options;
-  processState().options = resolveOptions(options);
-  t.after(() => {
-    processState().options = previous;
-  });
+/** Gives `instrumentation` these options (its config, the public way) for one test. */
+export function withOptions(t, instrumentation, options) {
+  const previous = instrumentation.getConfig();
+  instrumentation.setConfig({ ...previous, ...options });
+  t.after(() => instrumentation.setConfig(previous));
 }
 
 /** The finished spans of the midstream source `source` whose request model is `model`. */

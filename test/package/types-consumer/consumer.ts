@@ -13,8 +13,14 @@ const notAnOutcome: Outcome = 'finished';
 async function* parts(): AsyncGenerator<{ text: string }> {
   yield { text: 'hi' };
 }
-const tracked: AsyncIterable<{ text: string }> = trackStream(parts(), { name: 'chat my-model' });
-const instrumentations = midstreamInstrumentations({ stallThresholdMs: 2000 });
+const tracked: AsyncIterable<{ text: string }> = trackStream(parts(), { name: 'chat my-model', stallThresholdMs: 2000 });
+const instrumentations = midstreamInstrumentations({
+  stallThresholdMs: 2000,
+  openai: { captureContent: true },
+  httpServer: { idleTimeoutMs: 30000, httpMetrics: 'off' },
+});
+// @ts-expect-error httpMetrics is an option of the transports (fetch, httpClient, httpServer) only
+midstreamInstrumentations({ openai: { httpMetrics: 'off' } });
 const handle = startMidstream();
 const done: Promise<void> = shutdownMidstream();
 // @ts-expect-error the processor takes a delegate processor or options, not a string

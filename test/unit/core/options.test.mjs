@@ -37,14 +37,14 @@ test('disabled instrumentations are removed from the default set', () => {
 
 test('a wrong option type in code is reported and replaced by the default', (t) => {
   const lines = captureDiag(t);
-  const o = resolveOptions({ stallThresholdMs: 'soon' });
+  const o = resolveOptions({ stallThresholdMs: 'soon' }, DEFAULT_OPTIONS);
   assert.equal(o.stallThresholdMs, DEFAULT_OPTIONS.stallThresholdMs);
   assert.equal(lines.length, 1);
 });
 
 test('options in code are checked against the same ranges as the environment, and clamped', (t) => {
   const lines = captureDiag(t);
-  const o = resolveOptions({ stallThresholdMs: 1e20, captureContentMaxBytes: -3, idleTimeoutMs: 2000 });
+  const o = resolveOptions({ stallThresholdMs: 1e20, captureContentMaxBytes: -3, idleTimeoutMs: 2000 }, DEFAULT_OPTIONS);
   assert.equal(o.stallThresholdMs, 86_400_000);
   assert.equal(o.captureContentMaxBytes, 0);
   assert.equal(o.idleTimeoutMs, 2000);

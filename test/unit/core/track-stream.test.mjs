@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trackStream } from '../../../dist/index.js';
 import { processState } from '../../../dist/core/process-state.js';
-import { resolveOptions } from '../../../dist/options.js';
 import { createInMemoryOtel, sumWhere } from '../../support/in-memory-otel.mjs';
 
 async function* items(list, { delayMs = 0, throwAt = -1, error } = {}) {
@@ -19,14 +18,9 @@ const isTerminal = (p) => p.done === true;
 
 function setup(t, options = {}) {
   const otel = createInMemoryOtel();
-  const previous = processState().options;
-  processState().options = resolveOptions(options);
-  t.after(async () => {
-    processState().options = previous;
-    await otel.shutdown();
-  });
+  t.after(() => otel.shutdown());
   const track = (source, opts = {}) =>
-    trackStream(source, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider, isTerminal, ...opts });
+    trackStream(source, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider, isTerminal, ...options, ...opts });
   const onlySpan = () => {
     const spans = otel.spans();
     assert.equal(spans.length, 1, 'exactly one stream span');

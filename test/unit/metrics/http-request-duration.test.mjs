@@ -9,7 +9,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { wrapInChain } from '../../../dist/instrumentations/kit/chain-wrap.js';
-import { readOptionsFromEnv, resolveOptions } from '../../../dist/options.js';
+import { DEFAULT_OPTIONS, readOptionsFromEnv, resolveOptions } from '../../../dist/options.js';
 import {
   HttpRequestDuration,
   otelHttpObserves,
@@ -124,7 +124,7 @@ describe('MIDSTREAM_HTTP_METRICS', () => {
     assert.equal(readOptionsFromEnv({ MIDSTREAM_HTTP_METRICS: 'sometimes' }).httpMetrics, 'auto');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /MIDSTREAM_HTTP_METRICS=sometimes .*auto, on, off/);
-    assert.equal(resolveOptions({ httpMetrics: 'off' }).httpMetrics, 'off');
+    assert.equal(resolveOptions({ httpMetrics: 'off' }, DEFAULT_OPTIONS).httpMetrics, 'off');
     assert.equal(resolveOptions({}, readOptionsFromEnv({ MIDSTREAM_HTTP_METRICS: 'on' })).httpMetrics, 'on', 'code options over env');
   });
 });

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { midstreamInstrumentations, StreamSpanProcessor } from 'midstream-otel';
-import { processState } from '../../../dist/core/process-state.js';
 import { startSseServer } from '../../support/sse-server.mjs';
 
 function keepingExporter() {
@@ -31,7 +30,7 @@ it('works inside a NodeSDK: completed streams export, live ones end as interrupt
     instrumentations.map((i) => i.instrumentationName),
     ['midstream-otel/fetch'],
   );
-  assert.equal(processState().options.stallThresholdMs, 1234, 'options reach the process-wide state');
+  assert.equal(instrumentations[0].getConfig().stallThresholdMs, 1234, 'options reach the instrumentation, in its config');
   const processor = new StreamSpanProcessor(new SimpleSpanProcessor(exporter));
   const sdk = new NodeSDK({ instrumentations, spanProcessors: [processor] });
   sdk.start();

@@ -97,3 +97,44 @@ it('builds every instrumentation when the list in code names none it knows, and 
   assert.deepEqual(none, []);
   assert.equal(messages.length, 1, 'an empty list is a choice, not a mistake');
 });
+
+it('gives its shared options to every instrumentation it builds, in its config, under its own entry', () => {
+  const list = midstreamInstrumentations({
+    stallThresholdMs: 777,
+    captureContent: true,
+    httpMetrics: 'off',
+    openai: { stallThresholdMs: 50, captureContent: false },
+    fetch: { streamUrls: ['/events'], idleTimeoutMs: 3000 },
+  });
+  disableAll(list);
+  const byName = Object.fromEntries(list.map((i) => [i.instrumentationName.replace('midstream-otel/', ''), i.getConfig()]));
+  for (const [name, config] of Object.entries(byName)) {
+    const transport = ['fetch', 'http-client', 'http-server'].includes(name);
+    const expected = {
+      stallThresholdMs: name === 'openai' ? 50 : 777,
+      idleTimeoutMs: name === 'fetch' ? 3000 : 0,
+      captureContent: name !== 'openai',
+      captureContentMaxBytes: 4096,
+      httpMetrics: transport ? 'off' : undefined,
+    };
+    const { stallThresholdMs, idleTimeoutMs, captureContent, captureContentMaxBytes, httpMetrics } = config;
+    assert.deepEqual({ stallThresholdMs, idleTimeoutMs, captureContent, captureContentMaxBytes, httpMetrics }, expected, name);
+  }
+  assert.deepEqual(byName.fetch.streamUrls, ['/events'], "the instrumentation's own fields are kept");
+});
+
+it('reports a bad value in an instrumentation entry once and gives it the shared value', (t) => {
+  const messages = captureWarnings(t);
+  const list = midstreamInstrumentations({
+    instrumentations: ['openai', 'fetch'],
+    stallThresholdMs: 777,
+    openai: { stallThresholdMs: 'soon' },
+  });
+  disableAll(list);
+  assert.deepEqual(
+    list.map((i) => i.getConfig().stallThresholdMs),
+    [777, 777],
+  );
+  assert.equal(messages.length, 1, messages.join('\n'));
+  assert.match(messages[0], /option stallThresholdMs=soon .*using the default 777$/);
+});

@@ -1,4 +1,4 @@
-import type { MidstreamInstrumentationConfig } from '../../kit/midstream-instrumentation';
+import type { TransportInstrumentationConfig } from '../../kit/midstream-instrumentation';
 import type { StreamRule, UrlPattern } from '../../kit/stream-match';
 
 export type { UrlPattern };
@@ -12,7 +12,7 @@ export type FetchStreamRule = StreamRule;
  * `application/jsonl`), or when it comes from a known LLM API (OpenAI, Anthropic, Gemini, ...), which
  * also gets that provider's terminal rule and the GenAI attributes.
  */
-export interface FetchInstrumentationConfig extends MidstreamInstrumentationConfig {
+export interface FetchInstrumentationConfig extends TransportInstrumentationConfig {
   /**
    * URLs whose responses are streams whatever their content type (except `application/json`, a
    * non-streaming answer such as an error body). Read as SSE or NDJSON when the content type says so,

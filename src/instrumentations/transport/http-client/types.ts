@@ -1,4 +1,4 @@
-import type { MidstreamInstrumentationConfig } from '../../kit/midstream-instrumentation';
+import type { TransportInstrumentationConfig } from '../../kit/midstream-instrumentation';
 import type { StreamRule, UrlPattern } from '../../kit/stream-match';
 
 export type { UrlPattern };
@@ -12,7 +12,7 @@ export type HttpStreamRule = StreamRule;
  * `text/event-stream` or NDJSON, or when it comes from a known LLM API (which also gets that
  * provider's terminal rule and the GenAI attributes).
  */
-export interface HttpClientInstrumentationConfig extends MidstreamInstrumentationConfig {
+export interface HttpClientInstrumentationConfig extends TransportInstrumentationConfig {
   /**
    * URLs (substring or RegExp of the request URL) whose responses are streams whatever their content
    * type (except `application/json`); read as SSE or NDJSON when the content type says so, else as

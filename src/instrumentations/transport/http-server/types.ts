@@ -1,7 +1,7 @@
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { TransportInstrumentationConfig } from '../../kit/midstream-instrumentation';
 
 /**
  * Configuration of {@link HttpServerInstrumentation}. A response is a stream when its content type
  * is `text/event-stream` or NDJSON (`application/x-ndjson`, `application/ndjson`, `application/jsonl`).
  */
-export type HttpServerInstrumentationConfig = InstrumentationConfig;
+export type HttpServerInstrumentationConfig = TransportInstrumentationConfig;

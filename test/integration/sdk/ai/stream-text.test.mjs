@@ -107,7 +107,7 @@ test('fullStream: every part reaches the app and the span completes', async (t) 
 });
 
 test('captures the completion text only when content capture is on', async (t) => {
-  withOptions(t, { captureContent: true });
+  withOptions(t, instrumentation, { captureContent: true });
   const model = await modelFor(t, 'openai-chat', 'full', 'chat', 'ai-capture');
   await drain(stream(model).textStream);
   assert.equal(onlySpan(otel, 'ai-capture').attributes['midstream.content.output'], 'Hello world');
@@ -215,7 +215,7 @@ test('an abort before the response arrives is a failed call, not a stream', asyn
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
+  withOptions(t, instrumentation, { stallThresholdMs: 60 });
   const model = await modelFor(t, 'openai-chat', 'stall2x200', 'chat', 'ai-stall');
   await drain(stream(model).textStream);
   const span = onlySpan(otel, 'ai-stall');

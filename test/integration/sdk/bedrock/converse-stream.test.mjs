@@ -182,7 +182,7 @@ test('a consumer break is cancelled', async (t) => {
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 150 });
+  withOptions(t, instrumentation, { stallThresholdMs: 150 });
   const { client } = await setup(t, sdk, 'converse-stream', 'stall3x500');
   await drain((await converse(sdk, client, 'b-stall')).stream);
   const span = onlySpan(otel, 'b-stall');
@@ -195,7 +195,7 @@ test('records a stall event and still completes', async (t) => {
 });
 
 test('captures the output text only when content capture is on', async (t) => {
-  withOptions(t, { captureContent: true });
+  withOptions(t, instrumentation, { captureContent: true });
   const { client } = await setup(t, sdk, 'converse-stream', 'full');
   await drain((await converse(sdk, client, 'b-capture')).stream);
   assert.equal(onlySpan(otel, 'b-capture').attributes['midstream.content.output'], 'Hello world');

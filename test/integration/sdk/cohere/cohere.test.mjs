@@ -84,7 +84,7 @@ test('records the GenAI metrics once per stream', async (t) => {
 });
 
 test('captures the completion text only when content capture is on', async (t) => {
-  withOptions(t, { captureContent: true });
+  withOptions(t, instrumentation, { captureContent: true });
   const { client } = await v2(t, 'cohere-chat', 'full');
   await drain(await client.chatStream({ model: 'c-capture', messages: MESSAGES }));
   assert.equal(onlySpan(otel, 'c-capture').attributes['midstream.content.output'], 'Hello wörld');
@@ -179,7 +179,7 @@ test('marks a consumer break as cancelled', async (t) => {
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
+  withOptions(t, instrumentation, { stallThresholdMs: 60 });
   const { client } = await v2(t, 'cohere-chat', 'stall2x200');
   await drain(await client.chatStream({ model: 'c-stall', messages: MESSAGES }));
   const span = onlySpan(otel, 'c-stall');

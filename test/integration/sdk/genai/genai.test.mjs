@@ -111,7 +111,7 @@ test('records the GenAI metrics once per stream', async (t) => {
 });
 
 test('captures the generated text only when content capture is on', async (t) => {
-  withOptions(t, { captureContent: true });
+  withOptions(t, instrumentation, { captureContent: true });
   const { ai } = await setup(t, 'gemini-stream', 'full');
   await drain(await stream(ai, 'g-capture'));
   assert.equal(onlySpan(otel, 'g-capture').attributes['midstream.content.output'], 'Hello world!');
@@ -245,7 +245,7 @@ test('marks a consumer break as cancelled', async (t) => {
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
+  withOptions(t, instrumentation, { stallThresholdMs: 60 });
   const { ai } = await setup(t, 'gemini-stream', 'stall2x200');
   await drain(await stream(ai, 'g-stall'));
   const span = onlySpan(otel, 'g-stall');

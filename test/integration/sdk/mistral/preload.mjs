@@ -11,14 +11,11 @@ const require = createRequire(import.meta.url);
 if (process.env.MISTRAL_TEST_INSTRUMENT !== 'off') {
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const { processState } = require('../../../../dist/core/process-state.js');
-  const { resolveOptions } = require('../../../../dist/options.js');
-  processState().options = resolveOptions({ stallThresholdMs: 60, captureContent: process.env.MISTRAL_TEST_CAPTURE === 'on' });
-  const { MistralInstrumentation } = require('../../../../dist/instrumentations/mistral/index.js');
-  const { FetchInstrumentation } = require('../../../../dist/instrumentations/transport/fetch/index.js');
+  const { MistralInstrumentation, FetchInstrumentation } = require('midstream-otel');
+  const options = { stallThresholdMs: 60, captureContent: process.env.MISTRAL_TEST_CAPTURE === 'on' };
   const otel = createInMemoryOtel();
-  const instrumentations = [new MistralInstrumentation()];
-  if (process.env.MISTRAL_TEST_FETCH !== 'off') instrumentations.push(new FetchInstrumentation());
+  const instrumentations = [new MistralInstrumentation(options)];
+  if (process.env.MISTRAL_TEST_FETCH !== 'off') instrumentations.push(new FetchInstrumentation(options));
   for (const instrumentation of instrumentations) {
     instrumentation.setTracerProvider(otel.tracerProvider);
     instrumentation.setMeterProvider(otel.meterProvider);

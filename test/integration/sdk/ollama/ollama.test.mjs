@@ -107,7 +107,7 @@ test('records the GenAI metrics once per stream', async (t) => {
 });
 
 test('captures the completion text only when content capture is on', async (t) => {
-  withOptions(t, { captureContent: true });
+  withOptions(t, instrumentation, { captureContent: true });
   const { client } = await setup(t, 'ollama-chat', 'full');
   await drain(await chat(client, 'o-capture'));
   assert.equal(onlySpan(otel, 'o-capture').attributes['midstream.content.output'], 'Hello wörld!');
@@ -213,7 +213,7 @@ test('marks a consumer break as cancelled (the client keeps its connection; unch
 });
 
 test('records a stall event and still completes', async (t) => {
-  withOptions(t, { stallThresholdMs: 60 });
+  withOptions(t, instrumentation, { stallThresholdMs: 60 });
   const { client } = await setup(t, 'ollama-chat', 'stall2x200');
   await drain(await chat(client, 'o-stall'));
   const span = onlySpan(otel, 'o-stall');
