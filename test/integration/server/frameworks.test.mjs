@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpServerInstrumentation } from '../../../dist/instrumentations/transport/http-server/index.js';
 import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
-import { instrument } from '../http/http-harness.mjs';
+import { instrument } from '../transport/http-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 import { FRAMEWORKS } from './framework-apps.mjs';
 import { onlySpan, openaiClient, relayClient, serverSpanOf, startUpstream, until, WORD_CHARS, WORDS } from './relay-harness.mjs';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { HttpServerInstrumentation } from '../../../dist/instrumentations/transport/http-server/index.js';
 import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
-import { instrument } from '../http/http-harness.mjs';
+import { instrument } from '../transport/http-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 import { listen, MESSAGES, onlySpan, openaiClient, relayClient, serverSpanOf, sseOfItem, startUpstream, until, WORD_CHARS, WORDS } from './relay-harness.mjs';
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AiSdkInstrumentation, CohereInstrumentation, GoogleGenAIInstrumentation, OllamaInstrumentation } from '../../../../dist/index.js';
 import { histogram, instrument, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
-import { closedPort, startFailingServer } from './failing-server.mjs';
+import { closedPort, startFailingServer } from '../failing-server.mjs';
 
 const otel = instrument(new GoogleGenAIInstrumentation());
 for (const extra of [new OllamaInstrumentation(), new CohereInstrumentation(), new AiSdkInstrumentation()]) {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AnthropicInstrumentation, OpenAIInstrumentation } from '../../../../dist/index.js';
 import { histogram, instrument, outcomeCount, sdkRequire, streamSpans } from '../sdk-harness.mjs';
-import { closedPort, startFailingServer } from './failing-server.mjs';
+import { closedPort, startFailingServer } from '../failing-server.mjs';
 
 const otel = instrument(new OpenAIInstrumentation());
 const anthropicInstrumentation = new AnthropicInstrumentation();
