@@ -8,7 +8,7 @@ import { HttpServerInstrumentation } from '../../../dist/instrumentations/transp
 import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
 import { instrument } from '../transport/http-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
-import { listen, MESSAGES, openaiClient, relayClient, sseOfItem, startUpstream, until, WORD_CHARS } from './relay-harness.mjs';
+import { listen, MESSAGES, openaiClient, relayClient, startUpstream, until, WORD_CHARS } from './relay-harness.mjs';
 
 const otel = instrument(new HttpServerInstrumentation(), new OpenAIInstrumentation());
 const http = createRequire(import.meta.url)('node:http');

@@ -9,7 +9,6 @@ import { OpenAIInstrumentation } from '../../../../dist/instrumentations/sdk/ope
 import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
 import { startScriptServer } from '../sse-script-server.mjs';
 import { capture, instrument, sdkRequire, until } from '../sdk-harness.mjs';
-import { sumWhere } from '../../../support/in-memory-otel.mjs';
 
 const langchain = new LangChainInstrumentation();
 const otel = instrument(langchain);
@@ -22,8 +21,6 @@ for (const i of others) {
 const require = sdkRequire(import.meta.url);
 const { FakeListChatModel, FakeStreamingChatModel } = require('@langchain/core/utils/testing');
 const { ChatOpenAI } = require('@langchain/openai');
-
-const totalOutcomes = async (where) => sumWhere(await otel.metric('midstream.stream.outcomes'), where);
 
 /** Runs `fn` and returns how many outcomes it added, by outcome and source. */
 async function counted(fn) {
@@ -53,7 +50,7 @@ async function drain(stream, items = []) {
 const fakeList = (opts = {}) =>
   new FakeListChatModel({ responses: ['Hello'], sleep: 5, generationInfo: { finish_reason: 'stop' }, ...opts });
 
-test('a fake chat model (no SDK underneath) gets its own counted chat span', async (t) => {
+test('a fake chat model (no SDK underneath) gets its own counted chat span', async () => {
   otel.resetSpans();
   let items;
   const delta = await counted(async () => {
@@ -73,7 +70,7 @@ test('a fake chat model (no SDK underneath) gets its own counted chat span', asy
   assert.equal(span.attributes['midstream.outcome'], 'completed');
 });
 
-test('a chain (prompt.pipe(model)) and a bound model stream through the same patch', async (t) => {
+test('a chain (prompt.pipe(model)) and a bound model stream through the same patch', async () => {
   const { ChatPromptTemplate } = require('@langchain/core/prompts');
   const { StringOutputParser } = require('@langchain/core/output_parsers');
   otel.resetSpans();
@@ -95,7 +92,7 @@ test('a chain (prompt.pipe(model)) and a bound model stream through the same pat
   );
 });
 
-test('streamEvents() on a chat model is tracked through the same patch', async (t) => {
+test('streamEvents() on a chat model is tracked through the same patch', async () => {
   otel.resetSpans();
   let streamed = 0;
   for await (const event of fakeList().streamEvents('hi', { version: 'v2' }))
@@ -106,7 +103,7 @@ test('streamEvents() on a chat model is tracked through the same patch', async (
   assert.equal(span.attributes['midstream.chunk.count'], 5);
 });
 
-test('marks a consumer break as cancelled (LangChain callbacks report nothing here)', async (t) => {
+test('marks a consumer break as cancelled (LangChain callbacks report nothing here)', async () => {
   otel.resetSpans();
   const delta = await counted(async () => {
     for await (const _ of await fakeList().stream('hi')) break;
@@ -117,7 +114,7 @@ test('marks a consumer break as cancelled (LangChain callbacks report nothing he
   assert.equal(span.status.code, 0);
 });
 
-test('marks an abort through the signal option as aborted, and the app still gets its AbortError', async (t) => {
+test('marks an abort through the signal option as aborted, and the app still gets its AbortError', async () => {
   otel.resetSpans();
   const ac = new AbortController();
   let result;
@@ -134,7 +131,7 @@ test('marks an abort through the signal option as aborted, and the app still get
   assert.equal(only('langchain').attributes['midstream.outcome'], 'aborted');
 });
 
-test('marks a model error as errored with the error type', async (t) => {
+test('marks a model error as errored with the error type', async () => {
   otel.resetSpans();
   const model = new FakeStreamingChatModel({ chunks: [], thrownErrorString: 'model exploded' });
   const result = await capture(async (items) => drain(await model.stream('hi'), items));
@@ -145,7 +142,7 @@ test('marks a model error as errored with the error type', async (t) => {
   assert.ok(span.attributes['error.type']);
 });
 
-test('a fake model that reports no finish reason completes on a clean end (no terminal required)', async (t) => {
+test('a fake model that reports no finish reason completes on a clean end (no terminal required)', async () => {
   otel.resetSpans();
   const model = new FakeStreamingChatModel({ chunks: [{ content: 'a' }, { content: 'b' }] });
   assert.deepEqual(await drain(await model.stream('hi')), ['a', 'b']);
@@ -307,7 +304,7 @@ test('ChatOpenAI on the Responses API: a close before response.completed is trun
   assert.equal(only('langchain').attributes['midstream.outcome'], 'truncated');
 });
 
-test('a signal that is already aborted keeps no listener of ours and the stream is aborted', async (t) => {
+test('a signal that is already aborted keeps no listener of ours and the stream is aborted', async () => {
   otel.resetSpans();
   const { getEventListeners } = await import('node:events');
   const ac = new AbortController();

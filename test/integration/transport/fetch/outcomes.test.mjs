@@ -110,7 +110,7 @@ test('records a held write longer than the stall threshold as a stall and still 
   assert.equal(stall.attributes['midstream.chunk.index'], 1);
 });
 
-test('a declared stream whose fetch rejects before the headers is a failed request, not a stream', async (t) => {
+test('a declared stream whose fetch rejects before the headers is a failed request, not a stream', async () => {
   const server = await startSseServer({ events: [] });
   const url = server.url(CHAT);
   await server.close();
