@@ -89,14 +89,16 @@ test('captures the completion text only when content capture is on', async (t) =
 });
 
 test('starts the span when the request is issued, before the response headers', async (t) => {
-  const { client } = await setup(t, 'openai-chat', 'stall1x150');
-  const before = Date.now();
-  const promise = chat(client, 'm-start');
-  const stream = await promise;
+  // stall0x300: the server holds its headers (sent with the first write) 300 ms after the request
+  // arrives. A span started at the request is at least that long before the headers reach the app,
+  // however loaded the machine; one started at the headers or the first chunk is not.
+  const { client } = await setup(t, 'openai-chat', 'stall0x300');
+  const stream = await chat(client, 'm-start');
+  const headersAt = Date.now();
   await drain(stream);
   const span = onlySpan(otel, 'm-start');
   const startMs = span.startTime[0] * 1000 + span.startTime[1] / 1e6;
-  assert.ok(startMs <= before + 5, `span starts at the request (${startMs - before} ms after)`);
+  assert.ok(startMs <= headersAt - 250, `span starts at the request (${headersAt - startMs} ms before the headers)`);
 });
 
 test('marks a clean close before the finish_reason as truncated', async (t) => {
