@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { LiveStreams } from '../../../dist/core/live-streams.js';
+import { captureDiag } from '../../support/diag.mjs';
 
 /** A stream as the registry sees it: records its endings and watchdog ticks. */
 function stream(reason) {
@@ -62,9 +62,7 @@ test('endAll ends every stream with the ending, gives a reason only to those wit
 });
 
 test('endAll survives a stream whose end throws: the others still end, one diagnostic, nothing thrown', (t) => {
-  const warnings = [];
-  diag.setLogger({ warn: (m) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
-  t.after(() => diag.disable());
+  const warnings = captureDiag(t);
   const live = new LiveStreams();
   const bad = stream();
   bad.end = () => {

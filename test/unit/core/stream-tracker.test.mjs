@@ -6,11 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { diag, DiagLogLevel, metrics, trace } from '@opentelemetry/api';
+import { metrics, trace } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../dist/core/stream-tracker.js';
 import { processState } from '../../../dist/core/process-state.js';
 import { createInMemoryOtel, sumWhere } from '../../support/in-memory-otel.mjs';
+import { captureDiag } from '../../support/diag.mjs';
 
 const telemetry = new StreamTelemetry(metrics.getMeter('test'));
 const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
@@ -241,9 +242,7 @@ test('an orphaned mark is taken once, while live, with the counts of that moment
 });
 
 test('a throwing end listener is reported once and the other listeners still run', (t) => {
-  const warnings = [];
-  diag.setLogger({ warn: (m) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
-  t.after(() => diag.disable());
+  const warnings = captureDiag(t);
   const tr = tracker();
   const seen = [];
   tr.whenEnded(() => {

@@ -4,12 +4,13 @@
 // once through diag and never thrown into the app's read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diag, DiagLogLevel, metrics, trace } from '@opentelemetry/api';
+import { metrics, trace } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../dist/core/stream-tracker.js';
 import { endTransportWith } from '../../../dist/core/layering.js';
 import { createWireReader } from '../../../dist/core/wire-reader.js';
 import { terminalRuleFor } from '../../../dist/index.js';
+import { captureDiag } from '../../support/diag.mjs';
 
 const telemetry = new StreamTelemetry(metrics.getMeter('test'));
 const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
@@ -164,9 +165,7 @@ test('a claimed transport counts bytes only: no chunks, no terminal, no error, n
 });
 
 test('a throwing rule is reported once through diag, never thrown, and the reader then only counts bytes', (t) => {
-  const warnings = [];
-  diag.setLogger({ warn: (m) => warnings.push(m), error() {}, info() {}, debug() {}, verbose() {} }, DiagLogLevel.WARN);
-  t.after(() => diag.disable());
+  const warnings = captureDiag(t);
   const throwing = {
     name: 'throwing',
     protocol: 'sse',
