@@ -2,9 +2,8 @@
 // outcome, whatever the transport saw), stops parsing, and lends the SDK stream its byte count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metrics, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
-import { StreamTracker } from '../../../dist/core/stream-tracker.js';
 import {
   claimTransportStream,
   endTransportWith,
@@ -17,13 +16,11 @@ import {
   withTransportSlot,
 } from '../../../dist/core/layering.js';
 import { createInMemoryOtel, sumWhere } from '../../support/in-memory-otel.mjs';
+import { testTracker } from '../../support/tracker.mjs';
 import { createWireReader } from '../../../dist/core/wire-reader.js';
 import { terminalRuleFor } from '../../../dist/index.js';
 
-const telemetry = new StreamTelemetry(metrics.getMeter('test'));
-const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
-const tracker = (protocol, requiresTerminal) =>
-  new StreamTracker(telemetry, { span, ownsSpan: false, source: protocol === 'objects' ? 'sdk' : 'fetch', protocol, requiresTerminal });
+const tracker = (protocol, requiresTerminal) => testTracker({ source: protocol === 'objects' ? 'sdk' : 'fetch', protocol, requiresTerminal });
 const bytes = (text) => new TextEncoder().encode(text);
 
 test('a claimed transport that sees a clean end first still ends with the SDK stream outcome', () => {
@@ -112,7 +109,7 @@ test('a claim without an SDK tracker only stops the metrics: the transport still
   const otel = createInMemoryOtel();
   t.after(() => otel.shutdown());
   const tel = new StreamTelemetry(otel.meterProvider.getMeter('test'));
-  const transport = new StreamTracker(tel, { span, ownsSpan: false, source: 'fetch', protocol: 'sse', requiresTerminal: false });
+  const transport = testTracker({ source: 'fetch', protocol: 'sse', requiresTerminal: false }, tel);
   assert.equal(sumWhere(await otel.metric('midstream.stream.active')), 1);
   const response = {};
   registerTransportStream(response, transport);

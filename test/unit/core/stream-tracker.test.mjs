@@ -6,16 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { metrics, trace } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../dist/core/stream-tracker.js';
 import { processState } from '../../../dist/core/process-state.js';
 import { createInMemoryOtel, sumWhere } from '../../support/in-memory-otel.mjs';
 import { captureDiag } from '../../support/diag.mjs';
+import { testTracker } from '../../support/tracker.mjs';
 
-const telemetry = new StreamTelemetry(metrics.getMeter('test'));
-const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
-const tracker = (init = {}) => new StreamTracker(telemetry, { span, ownsSpan: false, source: 'test', protocol: 'objects', requiresTerminal: true, ...init });
+const tracker = (init = {}) => testTracker(init);
 
 test('terminalSeen and malformedCount are read-only from outside', () => {
   const t = tracker();

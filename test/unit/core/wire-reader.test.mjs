@@ -4,18 +4,13 @@
 // once through diag and never thrown into the app's read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metrics, trace } from '@opentelemetry/api';
-import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
-import { StreamTracker } from '../../../dist/core/stream-tracker.js';
 import { endTransportWith } from '../../../dist/core/layering.js';
 import { createWireReader } from '../../../dist/core/wire-reader.js';
 import { terminalRuleFor } from '../../../dist/index.js';
 import { captureDiag } from '../../support/diag.mjs';
+import { testTracker } from '../../support/tracker.mjs';
 
-const telemetry = new StreamTelemetry(metrics.getMeter('test'));
-const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
-const tracker = (protocol, source = 'test', requiresTerminal = true) =>
-  new StreamTracker(telemetry, { span, ownsSpan: false, source, protocol, requiresTerminal, stallThresholdMs: 0 });
+const tracker = (protocol, source = 'test', requiresTerminal = true) => testTracker({ source, protocol, requiresTerminal, stallThresholdMs: 0 });
 const bytes = (text) => new TextEncoder().encode(text);
 
 /** Pushes `text` in slices of `size` bytes (cutting lines, CRLFs and UTF-8 sequences), then ends. */
