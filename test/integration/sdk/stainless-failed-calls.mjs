@@ -1,4 +1,4 @@
-// The failed-call tests of the openai / @anthropic-ai/sdk clients, run by each SDK's failed.test.mjs:
+// The failed-call tests of the openai / @anthropic-ai/sdk / groq-sdk clients, run by each SDK's failed.test.mjs:
 // a streaming call that fails before its first chunk (an HTTP error after the SDK's retries, a refused
 // connection, an abort before the headers) is not a stream: its GenAI span ends ERROR with error.type,
 // gen_ai.client.operation.duration records it, midstream.stream.outcomes does not count it, and the app

@@ -1,5 +1,5 @@
 // Streaming calls of the @anthropic-ai/sdk client that fail before their first chunk are failed calls,
-// not streams (the tests: ../stainless-failed-calls.mjs, shared with openai).
+// not streams (the tests: ../stainless-failed-calls.mjs, shared with openai and groq-sdk).
 import { AnthropicInstrumentation } from '../../../../dist/index.js';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';
 import { MESSAGES, stainlessFailedCallTests } from '../stainless-failed-calls.mjs';

@@ -1,5 +1,5 @@
 // Streaming calls of the openai client that fail before their first chunk are failed calls, not streams
-// (the tests: ../stainless-failed-calls.mjs, shared with @anthropic-ai/sdk).
+// (the tests: ../stainless-failed-calls.mjs, shared with @anthropic-ai/sdk and groq-sdk).
 import { OpenAIInstrumentation } from '../../../../dist/index.js';
 import { instrument, sdkRequire } from '../sdk-harness.mjs';
 import { MESSAGES, stainlessFailedCallTests } from '../stainless-failed-calls.mjs';
