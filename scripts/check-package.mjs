@@ -13,7 +13,7 @@
 //      .d.ts files must be error-free too (errors inside other packages' .d.ts are printed, not failed).
 // Usage: node scripts/check-package.mjs [--no-build] [--keep]. Exits non-zero if anything fails.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startOtlpReceiver } from '../test/support/otlp-receiver.mjs';

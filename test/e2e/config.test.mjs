@@ -135,7 +135,7 @@ const CONTRACT_ROWS = [
     then: 'traces are exported over OTLP',
   },
   {
-    env: (receiver) => ({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'localhost:4318', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '::bad' }),
+    env: () => ({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'localhost:4318', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '::bad' }),
     lines: [
       /^midstream: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=localhost:4318 is not an http\(s\) URL \(http:\/\/host:port\); using the default http:\/\/127\.0\.0\.1:\d+\/v1\/traces$/,
       /^midstream: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=::bad is not an http\(s\) URL .*; using the default http:\/\/127\.0\.0\.1:\d+\/v1\/metrics$/,

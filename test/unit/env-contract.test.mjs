@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { ENV_CONTRACT, readEnv } from '../../dist/env-contract.js';
 import { INSTRUMENTATION_NAMES } from '../../dist/instrumentation-names.js';
+import { captureDiag } from '../support/diag.mjs';
 
 const ALL = undefined; // MIDSTREAM_INSTRUMENTATIONS' default: every instrumentation
 const VALID_INSTRUMENTATIONS = /\(valid: fetch, http-client, http-server, openai, .*, ai-sdk\)/;
@@ -84,13 +84,6 @@ const ROWS = [
   ['MIDSTREAM_JOURNAL_INTERVAL_MS', 'often', 1000, /MIDSTREAM_JOURNAL_INTERVAL_MS=often is not an integer \(100..60000\); using the default 1000$/],
 ];
 
-function captureDiag(t) {
-  const lines = [];
-  const log = (...args) => lines.push(args.map(String).join(' '));
-  diag.setLogger({ error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
-  t.after(() => diag.disable());
-  return lines;
-}
 
 for (const [name, raw, expected, line, others = {}] of ROWS) {
   const says = line === null ? 'is used as given, silently' : 'gives one line and the value used instead';

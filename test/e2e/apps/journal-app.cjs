@@ -4,7 +4,7 @@
 //   `parent <traceId> <spanId> <epoch ms before the first request>` once,
 //   `events <stream index> <N>` per chunk read (SSE events received so far on that stream).
 // Without SSE_URL it does nothing (a plain second start, which only recovers journals).
-const { trace, context } = require('@opentelemetry/api');
+const { trace } = require('@opentelemetry/api');
 
 async function read(i, url) {
   const res = await fetch(`${url}?key=sk-query-secret&i=${i}`, { headers: { authorization: 'Bearer sk-header-secret' } });

@@ -8,7 +8,7 @@ import { trace } from '@opentelemetry/api';
 import { AnthropicInstrumentation, FetchInstrumentation, OpenAIInstrumentation } from '../../../dist/index.js';
 import { startScriptServer } from './sse-script-server.mjs';
 import { instrument, sdkRequire } from './sdk-harness.mjs';
-import { parentIdOf } from './failed/failing-server.mjs';
+import { parentIdOf } from './failing-server.mjs';
 
 const otel = instrument(new OpenAIInstrumentation());
 for (const extra of [new AnthropicInstrumentation(), new FetchInstrumentation()]) {

@@ -7,7 +7,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { HttpServerInstrumentation } from '../../../dist/instrumentations/transport/http-server/index.js';
 import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
-import { instrument } from '../http/http-harness.mjs';
+import { instrument } from '../transport/http-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
 import { expressApp, fastifyApp } from './framework-apps.mjs';
 import { onlySpan, openaiClient, relayClient, serverSpanOf, startUpstream, until } from './relay-harness.mjs';

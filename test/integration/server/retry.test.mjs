@@ -6,9 +6,9 @@ import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
 import { HttpServerInstrumentation } from '../../../dist/instrumentations/transport/http-server/index.js';
 import { OpenAIInstrumentation } from '../../../dist/instrumentations/sdk/openai.js';
-import { instrument } from '../http/http-harness.mjs';
+import { instrument } from '../transport/http-harness.mjs';
 import { sumWhere } from '../../support/in-memory-otel.mjs';
-import { listen, MESSAGES, openaiClient, relayClient, sseOfItem, startUpstream, until, WORD_CHARS } from './relay-harness.mjs';
+import { listen, MESSAGES, openaiClient, relayClient, startUpstream, until, WORD_CHARS } from './relay-harness.mjs';
 
 const otel = instrument(new HttpServerInstrumentation(), new OpenAIInstrumentation());
 const http = createRequire(import.meta.url)('node:http');

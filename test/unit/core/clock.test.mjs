@@ -2,21 +2,14 @@
 // one epoch anchor, so a sub-millisecond stream keeps its true duration and never ends before it starts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { trackStream } from '../../../dist/index.js';
 import { now } from '../../../dist/core/clock.js';
 import { MidstreamInstrumentation } from '../../../dist/instrumentations/kit/midstream-instrumentation.js';
 import { createInMemoryOtel } from '../../support/in-memory-otel.mjs';
+import { captureDiag } from '../../support/diag.mjs';
 
 const ITERATIONS = 2000;
 
-function captureDiag(t) {
-  const lines = [];
-  const log = (...args) => lines.push(args.map(String).join(' '));
-  diag.setLogger({ error: log, warn: log, info: log, debug: () => {}, verbose: () => {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  t.after(() => diag.disable());
-  return lines;
-}
 
 const nanos = ([s, ns]) => s * 1e9 + ns;
 

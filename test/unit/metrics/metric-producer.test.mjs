@@ -3,7 +3,6 @@
 // per chunk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { trace } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -11,7 +10,7 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
-import { StreamTracker } from '../../../dist/core/stream-tracker.js';
+import { testTracker } from '../../support/tracker.mjs';
 import { GapAggregates, GAP_AGGREGATE_CARDINALITY_LIMIT } from '../../../dist/core/gap-aggregates.js';
 import { GapHistogram } from '../../../dist/core/gap-histogram.js';
 import { processState } from '../../../dist/core/process-state.js';
@@ -40,15 +39,7 @@ function meter(producers = []) {
 }
 
 function stream(telemetry, gaps, attrs = ATTRS) {
-  const t = new StreamTracker(telemetry, {
-    span: trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 }),
-    ownsSpan: false,
-    source: 'test',
-    protocol: 'objects',
-    requiresTerminal: false,
-    metricAttributes: attrs,
-    genAi: true,
-  });
+  const t = testTracker({ requiresTerminal: false, metricAttributes: attrs, genAi: true }, telemetry);
   t.onChunk();
   for (const g of gaps) t.gaps.record(g);
   t.end('eof');

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { startScriptServer } from '../sse-script-server.mjs';
 
 const run = promisify(execFile);
-const preload = fileURLToPath(new URL('./esm-preload.mjs', import.meta.url));
-const app = fileURLToPath(new URL('./esm-app.mjs', import.meta.url));
+const preload = fileURLToPath(new URL('./esm/preload.mjs', import.meta.url));
+const app = fileURLToPath(new URL('./esm/app.mjs', import.meta.url));
 
 test('patches the ESM build of @langchain/core: fake model counted by langchain, ChatOpenAI counted once by openai', async (t) => {
   const server = await startScriptServer(t);

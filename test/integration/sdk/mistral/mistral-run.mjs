@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startScriptServer } from '../sse-script-server.mjs';
-import { closedPort, startFailingServer } from '../failed/failing-server.mjs';
+import { closedPort, startFailingServer } from '../failing-server.mjs';
 
 const run = promisify(execFile);
 const PRELOAD = fileURLToPath(new URL('./preload.mjs', import.meta.url));

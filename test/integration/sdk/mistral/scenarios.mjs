@@ -76,7 +76,7 @@ const scenarios = {
     const stream = await client('mistral-chat', 'full').chat.stream({ model: 'm-pipe', messages });
     await stream.pipeTo(new WritableStream({ write: (event) => void items.push(plain(event)) }));
   },
-  // Failures before the first chunk (FAIL: test/integration/sdk/failed/failing-server.mjs; the SDK's
+  // Failures before the first chunk (FAIL: test/integration/sdk/failing-server.mjs; the SDK's
   // default for chat.stream() is no retries).
   'm-fail-500': () => failing('status500').chat.stream({ model: 'm-fail-500', messages }),
   'm-fail-429': () => failing('status429').chat.stream({ model: 'm-fail-429', messages }),
