@@ -1,17 +1,20 @@
 // `node bench/layered.mjs [rounds]`: the cost of the second layer (issue: "the second layer is nearly
-// free"). One openai chat stream of 20,000 chunks read with for await through the real SDK, in three
-// client child processes: off (no OpenTelemetry), sdk (the SDK instrumentations alone), all
-// (midstreamInstrumentations() as `midstream-otel/register` installs it: fetch + SDKs + a context
-// manager). Interleaved rounds; added CPU per chunk = (run - off run of the same round) / chunks,
-// reported as min / median / max over the rounds. Then heap held per live stream (20 streams parked
-// open after 100 and after 10,000 chunks, heapUsed after forced GC minus the same batch's baseline).
+// free"). One openai chat stream of 20,000 chunks read with for await through the real SDK, in four
+// client child processes: off (no OpenTelemetry), ctx (no midstream, only the AsyncLocalStorage context
+// manager every OpenTelemetry setup installs), sdk (the SDK instrumentations alone), all
+// (midstreamInstrumentations() as `midstream-otel/register` installs it: fetch + SDKs + the context
+// manager). Interleaved rounds; added CPU per chunk = (run - baseline run of the same round) / chunks,
+// reported as min / median / max over the rounds: sdk - off, all - off, and all - ctx (midstream's own
+// share: the context manager's promise hooks cost the same with any instrumentation). Then heap held
+// per live stream (100 streams parked open after 100 and after 10,000 chunks, heapUsed after forced GC
+// minus the same process's heap before them; 3 reps after a warm-up), instrumented minus off.
 // Prints a table; writes nothing.
 import { fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const EVENTS = 20_000;
 const ROUNDS = Number(process.argv[2] ?? 15);
-const STREAMS = 20;
+const STREAMS = 100;
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const spread = (xs) => {
@@ -36,22 +39,21 @@ function startClient(mode) {
   return { ready, call, exit: () => child.send({ cmd: 'exit' }) };
 }
 
-const MODES = ['off', 'sdk', 'all'];
+const MODES = ['off', 'ctx', 'sdk', 'all'];
+const PAIRS = [['sdk', 'off'], ['all', 'off'], ['all', 'ctx']];
 const clients = Object.fromEntries(MODES.map((m) => [m, startClient(m === 'sdk' ? 'on' : m)]));
 await Promise.all(MODES.map((m) => clients[m].ready));
 
 for (const m of MODES) for (let i = 0; i < 3; i++) await clients[m].call({ cmd: 'run', sdk: 'openai', events: EVENTS });
-const added = { sdk: [], all: [] };
+const added = Object.fromEntries(PAIRS.map(([m, base]) => [`${m}-${base}`, []]));
 let chunks = 0;
 for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? MODES : [...MODES].reverse();
   const run = {};
   for (const m of order) run[m] = await clients[m].call({ cmd: 'run', sdk: 'openai', events: EVENTS });
   chunks = run.off.chunks;
-  for (const m of ['sdk', 'all']) {
-    if (run[m].outcome !== 'completed') throw new Error(`${m}: outcome ${run[m].outcome}`);
-    added[m].push((run[m].cpuUs - run.off.cpuUs) / run.off.chunks);
-  }
+  for (const m of ['sdk', 'all']) if (run[m].outcome !== 'completed') throw new Error(`${m}: outcome ${run[m].outcome}`);
+  for (const [m, base] of PAIRS) added[`${m}-${base}`].push((run[m].cpuUs - run[base].cpuUs) / run.off.chunks);
   process.stderr.write(`round ${r + 1}/${ROUNDS}\r`);
 }
 const heap = {};
@@ -66,10 +68,10 @@ for (const m of MODES) clients[m].exit();
 server.kill();
 
 const f = (x) => x.toFixed(2);
-console.log(`openai chat stream, ${chunks} chunks, ${ROUNDS} interleaved rounds; added CPU per chunk over off (µs): min / median / max`);
-for (const m of ['sdk', 'all']) {
-  const s = spread(added[m]);
-  console.log(`  ${m.padEnd(4)} ${f(s.min)} / ${f(s.median)} / ${f(s.max)}`);
+console.log(`openai chat stream, ${chunks} chunks, ${ROUNDS} interleaved rounds; added CPU per chunk (µs): min / median / max`);
+for (const key of Object.keys(added)) {
+  const s = spread(added[key]);
+  console.log(`  ${key.padEnd(8)} ${f(s.min)} / ${f(s.median)} / ${f(s.max)}`);
 }
 console.log(`heap held per live stream (${STREAMS} streams, 3 reps; KiB, min / median / max), instrumented minus off medians:`);
 for (const events of [100, 10_000]) {

@@ -5,6 +5,9 @@
 //      into an InMemorySpanExporter (reset after every run), MeterProvider with a never-collected reader.
 // all: what `midstream-otel/register` installs: every instrumentation of midstreamInstrumentations()
 //      (fetch, http client/server and the SDKs) and an AsyncLocalStorage context manager, same providers.
+// ctx: no midstream, only the AsyncLocalStorage context manager every OpenTelemetry Node setup
+//      installs (NodeSDK, `provider.register()`, register): its promise hooks run for every promise the
+//      SDK makes, so `all - ctx` is midstream's share of `all - off`.
 // off: the same client, no OpenTelemetry at all.
 // Both read the stream the way an app does: `for await (const chunk of await create({stream: true}))`.
 import { createRequire } from 'node:module';
@@ -13,6 +16,11 @@ const require = createRequire(import.meta.url);
 const mode = process.argv[2];
 let spans;
 
+if (mode === 'ctx') {
+  const { context } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
 if (mode === 'on' || mode === 'all') {
   const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
@@ -85,7 +93,16 @@ function heapAfterGc() {
 async function heapPerStream(sdk, baseUrl, streams, events) {
   await runStream(sdk, baseUrl, 50); // warm-up: lazily created objects are not counted
   const c = client(sdk, baseUrl, events, true);
+  await holdStreams(sdk, c, 2, events); // and those of a held stream (first use of each code path)
   const before = heapAfterGc();
+  const release = await holdStreams(sdk, c, streams, events);
+  const after = heapAfterGc();
+  await release();
+  return { perStreamBytes: (after - before) / streams, live: streams };
+}
+
+/** Opens `streams` streams, reads `events` chunks of each and keeps them open; returns their release. */
+async function holdStreams(sdk, c, streams, events) {
   const held = await Promise.all(
     Array.from({ length: streams }, async () => {
       const stream = await create(sdk, c);
@@ -94,10 +111,10 @@ async function heapPerStream(sdk, baseUrl, streams, events) {
       return { stream, iterator }; // the app keeps its iterator: the stream is live and held open
     }),
   );
-  const after = heapAfterGc();
-  await Promise.allSettled(held.map(({ iterator }) => iterator.return()));
-  spans?.reset();
-  return { perStreamBytes: (after - before) / streams, live: held.length };
+  return async () => {
+    await Promise.allSettled(held.map(({ iterator }) => iterator.return()));
+    spans?.reset();
+  };
 }
 
 process.on('message', async (msg) => {

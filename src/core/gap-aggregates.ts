@@ -54,9 +54,9 @@ export class GapAggregates {
         series.set(key, agg);
       }
     }
-    for (let i = 0; i < gaps.counts.length; i++) {
-      agg.counts[i] = (agg.counts[i] as number) + (gaps.counts[i] as number);
-      agg.sum += gaps.sums[i] as number;
+    for (let i = 0; i < GapHistogram.size; i++) {
+      agg.counts[i] = (agg.counts[i] as number) + gaps.count(i);
+      agg.sum += gaps.sum(i);
     }
     agg.count += gaps.total;
     if (gaps.min < agg.min) agg.min = gaps.min;

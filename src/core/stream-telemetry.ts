@@ -271,7 +271,7 @@ export class StreamTelemetry {
       [sc.ATTR_MIDSTREAM_STALL_COUNT]: t.stallCount,
       [sc.ATTR_MIDSTREAM_GAP_MAX]: t.gaps.max,
       [sc.ATTR_MIDSTREAM_GAP_BOUNDARIES]: [...GapHistogram.boundaries],
-      [sc.ATTR_MIDSTREAM_GAP_COUNTS]: Array.from(t.gaps.counts),
+      [sc.ATTR_MIDSTREAM_GAP_COUNTS]: t.gaps.counts(),
     };
     const bytes = t.bodyBytes;
     if (bytes !== undefined) a[sc.ATTR_MIDSTREAM_BYTES] = bytes;

@@ -211,9 +211,8 @@ function gapsOf(s: JournalStream): GapHistogram {
   const gaps = new GapHistogram();
   let total = 0;
   for (const [i, count, sum] of s.progress.gaps) {
-    if (i < 0 || i >= gaps.counts.length) continue;
-    gaps.counts[i] = count;
-    gaps.sums[i] = sum;
+    if (i < 0 || i >= GapHistogram.size) continue;
+    gaps.setBucket(i, count, sum);
     total += count;
   }
   gaps.max = s.progress.gapMax;

@@ -2,6 +2,7 @@ import { mkdirSync, lstatSync, readlinkSync, renameSync, unlinkSync, utimesSync,
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { diag, SpanKind, type HrTime, type Span } from '@opentelemetry/api';
+import { GapHistogram } from '../core/gap-histogram';
 import { guarded } from '../core/guard';
 import type { LiveStream } from '../core/live-streams';
 import type { StreamTracker } from '../core/stream-tracker';
@@ -110,10 +111,10 @@ function staticPart(t: TrackerView): string {
 /** The part that changes while the stream runs. */
 function progressPart(t: TrackerView): string {
   const gaps: [number, number, number][] = [];
-  const { counts, sums } = t.gaps;
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i] as number;
-    if (c > 0) gaps.push([i, c, Math.round((sums[i] as number) * 1e6) / 1e6]);
+  const histogram = t.gaps;
+  for (let i = 0; i < GapHistogram.size; i++) {
+    const c = histogram.count(i);
+    if (c > 0) gaps.push([i, c, Math.round(histogram.sum(i) * 1e6) / 1e6]);
   }
   const f = t.facts;
   return JSON.stringify({

@@ -7,9 +7,13 @@ test('puts each gap in the first bucket whose bound it does not exceed', () => {
   h.record(0.001); // exactly the first bound
   h.record(0.0011);
   h.record(100); // beyond the last bound: +Inf bucket
-  assert.equal(h.counts[0], 1);
-  assert.equal(h.counts[1], 1);
-  assert.equal(h.counts[h.counts.length - 1], 1);
+  assert.equal(h.count(0), 1);
+  assert.equal(h.count(1), 1);
+  assert.equal(h.count(GapHistogram.size - 1), 1);
+  assert.deepEqual(
+    h.counts(),
+    Array.from({ length: GapHistogram.size }, (_, i) => (i === 0 || i === 1 || i === GapHistogram.size - 1 ? 1 : 0)),
+  );
   assert.equal(h.total, 3);
   assert.equal(h.max, 100);
 });
@@ -30,8 +34,23 @@ test('bucket means replay the exact count and sum', () => {
 
 test('memory is fixed whatever the number of gaps', () => {
   const h = new GapHistogram();
-  const before = h.counts.length;
+  const before = h.counts().length;
   for (let i = 0; i < 100_000; i++) h.record((i % 1000) / 1000);
-  assert.equal(h.counts.length, before);
+  assert.equal(h.counts().length, before);
   assert.equal(h.total, 100_000);
+});
+
+test('histograms that recorded nothing share one empty slot and never write to it', () => {
+  const a = new GapHistogram();
+  const b = new GapHistogram();
+  a.record(0.5);
+  b.setBucket(2, 3, 0.03);
+  const fresh = new GapHistogram();
+  assert.deepEqual(fresh.counts(), new Array(GapHistogram.size).fill(0));
+  assert.equal(a.count(2), 0);
+  assert.equal(b.count(2), 3);
+  assert.equal(b.sum(2), 0.03);
+  let buckets = 0;
+  fresh.forEachBucket(() => buckets++);
+  assert.equal(buckets, 0);
 });

@@ -4,7 +4,6 @@ import { now } from '../../../core/clock';
 import { guarded } from '../../../core/guard';
 import { isSdkStream, offerTransportStream, registerTransportStream } from '../../../core/layering';
 import { processState } from '../../../core/process-state';
-import { createWireReader } from '../../../core/wire-reader';
 import { portOf, requestErrorType, shouldRecordHttpMetric } from '../../../metrics/http-request-duration';
 import { MidstreamInstrumentation } from '../../kit/midstream-instrumentation';
 import { observeSettled } from '../../kit/sdk-hook';
@@ -193,9 +192,8 @@ export class FetchInstrumentation extends MidstreamInstrumentation<FetchInstrume
     registerTransportStream(response, tracker);
     offerTransportStream(call.parentContext, response);
     tracker.markHeaders();
-    const wire = createWireReader(tracker, match.protocol, match.rule);
     const signal = call.signal;
-    if (!tapResponse(response, tracker, wire, signal)) {
+    if (!tapResponse(response, tracker, match.protocol, match.rule, signal)) {
       tracker.finish('completed');
       return;
     }
