@@ -9,6 +9,9 @@
 //  3. SDK path (bench/sdk-client.mjs): the same server speaking the OpenAI chat and Anthropic Messages
 //     wire formats, read through the real SDKs (`create({stream: true})` + for await) with midstream's
 //     SDK instrumentation on vs off, interleaved rounds: added CPU per chunk, heap per live SDK stream.
+// 3b. the second layer (bench/layered.mjs): an openai stream with the SDK classes alone vs
+//     midstreamInstrumentations() (fetch + SDKs + context manager), CPU per chunk, a CPU profile of
+//     midstream's own functions, heap per live stream at 100 and 10,000 chunks.
 //  4. core hot path without network (bench/hot-path.mjs): SseReader + rule + tracker per event, and
 //     the end-of-stream metric record cost per chunk.
 //  5. crash journal (bench/journal.mjs): CPU per stream start/end with the journal on vs off, one
@@ -22,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { exitTimeRows, measureExitTime } from './exit-time.mjs';
 import { runHotPath } from './hot-path.mjs';
 import { journalRows, runJournalBench } from './journal.mjs';
+import { layeredRows, runLayered } from './layered.mjs';
 
 const EVENTS = 20_000;
 const ROUNDS = 20;
@@ -139,6 +143,9 @@ sdkClients.on.exit();
 server.stdin.end();
 server.kill();
 
+// 3b. The second layer (its own server and clients).
+const layered = await runLayered({ rounds: 15, progress });
+
 // 4. core hot path, in this process.
 progress('4/4 core hot path, in process');
 const hot = runHotPath({ events: EVENTS });
@@ -174,6 +181,7 @@ const rows = [
   ['heap per live stream after 1,000 events: off / on', `${kb(heap.off1000)} / ${kb(heap.on1000)}`],
   ['  midstream share (on - off) at 10 / 1,000 events', `${kb(heap.on10 - heap.off10)} / ${kb(heap.on1000 - heap.off1000)}`],
   ...SDKS.flatMap((sdk) => sdkRows(sdk, sdkRuns[sdk])),
+  ...layeredRows(layered),
   ['core: SseReader alone, 1 event per push', ns(hot.sseReaderOnly)],
   ['core: SseReader alone, 16 KiB pushes', ns(hot.sseReaderOnly16k)],
   ['core: wire path (SseReader + openai.chat rule + tracker), 1 event per push', ns(hot.wirePath)],

@@ -10,7 +10,9 @@
 //      SDK makes, so `all - ctx` is midstream's share of `all - off`.
 // off: the same client, no OpenTelemetry at all.
 // Both read the stream the way an app does: `for await (const chunk of await create({stream: true}))`.
+import inspector from 'node:inspector';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const mode = process.argv[2];
@@ -117,9 +119,46 @@ async function holdStreams(sdk, c, streams, events) {
   };
 }
 
+/**
+ * Runs `streams` streams of `events` chunks under the V8 sampling profiler (100 µs) and splits the
+ * sampled time: midstream's own functions (self time in this package's dist/) against all busy time.
+ * A share of samples is steadier than a difference of two noisy CPU totals on a shared machine.
+ */
+async function profileStreams(sdk, baseUrl, events, streams) {
+  const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  let chunks = 0;
+  for (let i = 0; i < streams; i++) chunks += (await runStream(sdk, baseUrl, events)).chunks;
+  const { profile } = await post('Profiler.stop');
+  session.disconnect();
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  let busyUs = 0;
+  let oursUs = 0;
+  const byFunction = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const frame = nodes.get(profile.samples[i]).callFrame;
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    if (frame.functionName === '(idle)') continue;
+    busyUs += dt;
+    const url = frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url;
+    if (!url.startsWith(dist)) continue;
+    oursUs += dt;
+    const key = `${frame.functionName || '(anonymous)'} ${url.slice(dist.length)}:${frame.lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + dt);
+  }
+  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, us]) => ({ name, nsPerChunk: (us * 1000) / chunks }));
+  return { chunks, busyUs, oursUs, top };
+}
+
 process.on('message', async (msg) => {
   try {
     if (msg.cmd === 'run') process.send({ ok: true, result: await runStream(msg.sdk, msg.baseUrl, msg.events) });
+    else if (msg.cmd === 'profile') process.send({ ok: true, result: await profileStreams(msg.sdk, msg.baseUrl, msg.events, msg.streams) });
     else if (msg.cmd === 'heap') process.send({ ok: true, result: await heapPerStream(msg.sdk, msg.baseUrl, msg.streams, msg.events) });
     else if (msg.cmd === 'exit') process.exit(0);
   } catch (error) {
