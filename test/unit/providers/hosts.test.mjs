@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { providerForHost, ruleForRequest } from '../../../dist/protocols/index.js';
+import { providerForHost, ruleForRequest } from '../../../dist/providers/index.js';
 
 const SSE = 'text/event-stream; charset=utf-8';
 

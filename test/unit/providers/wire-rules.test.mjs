@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NdjsonReader, SseReader, customSseRule, terminalRuleFor } from '../../../dist/protocols/index.js';
-import { oneByteSlices, readWire } from './wire-slices.mjs';
+import { NdjsonReader, SseReader } from '../../../dist/protocols/index.js';
+import { customSseRule, terminalRuleFor } from '../../../dist/providers/index.js';
+import { oneByteSlices, readWire } from '../protocols/wire-slices.mjs';
 
 /** Reads a fixture with the rule's framing and classifies every event, as the wire reader does. */
 function run(fixture, ruleName, slices = false) {
