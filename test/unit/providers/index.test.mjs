@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NdjsonReader, SseReader } from '../../../dist/protocols/index.js';
-import { customSseRule, terminalRuleFor } from '../../../dist/providers/index.js';
+import { terminalRuleFor } from '../../../dist/providers/index.js';
 import { oneByteSlices, readWire } from '../protocols/wire-slices.mjs';
 
 /** Reads a fixture with the rule's framing and classifies every event, as the wire reader does. */
@@ -151,7 +151,7 @@ describe('terminal rules on malformed data', () => {
   });
 });
 
-describe('terminalRuleFor and customSseRule', () => {
+describe('terminalRuleFor', () => {
   it('resolves the documented names and aliases', () => {
     const expected = {
       'openai.chat': 'openai.chat',
@@ -168,43 +168,5 @@ describe('terminalRuleFor and customSseRule', () => {
     for (const [alias, name] of Object.entries(expected)) assert.equal(terminalRuleFor(alias)?.name, name, alias);
     assert.equal(terminalRuleFor('ollama').protocol, 'ndjson');
     assert.equal(terminalRuleFor('nope'), undefined);
-  });
-
-  it('matches terminal data as exact text', () => {
-    const rule = customSseRule({ terminalData: '[DONE]', errorEvent: 'error' });
-    assert.deepEqual([rule.name, rule.protocol, rule.requiresTerminal], ['custom', 'sse', true]);
-    assert.equal(rule.classify('', '[DONE]', {}), 1);
-    assert.equal(rule.classify('', '[DONE] ', {}), 0);
-  });
-
-  it('requires both the event name and the data when both are given', () => {
-    const rule = customSseRule({ terminalEvent: 'end', terminalData: /"ok":true/g });
-    assert.equal(rule.classify('end', '{"ok":true}', {}), 1);
-    assert.equal(rule.classify('end', '{"ok":true}', {}), 1);
-    assert.equal(rule.classify('end', '{"ok":false}', {}), 0);
-    assert.equal(rule.classify('delta', '{"ok":true}', {}), 0);
-  });
-
-  it('treats a throwing predicate as no match', () => {
-    const rule = customSseRule({
-      terminalData: () => {
-        throw new Error('boom');
-      },
-    });
-    assert.equal(rule.classify('', 'x', {}), 0);
-  });
-
-  it('reports the error event with a code from its data', () => {
-    const facts = {};
-    const rule = customSseRule({ terminalEvent: 'done', errorEvent: 'failure' });
-    assert.equal(rule.classify('failure', '{"error":{"code":"quota"}}', facts), 2);
-    assert.equal(facts.errorType, 'quota');
-    assert.equal(rule.classify('done', 'anything', {}), 1);
-  });
-
-  it('has no terminal requirement without terminal options', () => {
-    const rule = customSseRule({ errorEvent: 'error' });
-    assert.equal(rule.requiresTerminal, false);
-    assert.equal(rule.classify('done', '[DONE]', {}), 0);
   });
 });
