@@ -8,7 +8,8 @@ import { applyError, applyItem, textSinkOf } from '../../../dist/core/item-reade
 
 const telemetry = new StreamTelemetry(metrics.getMeter('test'));
 const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
-const tracker = () => new StreamTracker(telemetry, { span, ownsSpan: false, source: 'test', protocol: 'objects', requiresTerminal: true });
+const tracker = () =>
+  new StreamTracker(telemetry, { span, ownsSpan: false, source: 'test', protocol: 'objects', requiresTerminal: true });
 const returning = (signal) => (item, facts, text) => {
   text(item);
   return signal;

@@ -2,7 +2,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { anthropicRule, readAnthropicItem } from '../../../dist/providers/anthropic.js';
-import { SIGNAL_NONE, SIGNAL_TERMINAL, assertOddItemsHarmless, assertSameOutcome, dataItems, eventsOf, runItems, runWire } from './views.mjs';
+import {
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  assertOddItemsHarmless,
+  assertSameOutcome,
+  dataItems,
+  eventsOf,
+  runItems,
+  runWire,
+} from './views.mjs';
 
 function both(fixture) {
   const events = eventsOf(fixture);
@@ -40,7 +49,10 @@ describe('anthropic: wire rule and item reader on one transcript', () => {
 
   it('adds cached input tokens to input tokens and keeps the cumulative output count', () => {
     const got = runItems(readAnthropicItem, [
-      { type: 'message_start', message: { usage: { input_tokens: 10, cache_read_input_tokens: 5, cache_creation_input_tokens: 2, output_tokens: 1 } } },
+      {
+        type: 'message_start',
+        message: { usage: { input_tokens: 10, cache_read_input_tokens: 5, cache_creation_input_tokens: 2, output_tokens: 1 } },
+      },
       { type: 'message_delta', delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 9 } },
       { type: 'message_stop' },
     ]);

@@ -13,7 +13,8 @@ const recorded = (name) => JSON.parse(readFileSync(new URL(`../../fixtures/wire/
 const bytes = (text) => new TextEncoder().encode(text);
 /** The SDK's ConverseStream union members, up to the first modelled exception. */
 const converseItems = (events) => events.filter((e) => e.event !== undefined).map((e) => ({ [e.event]: e.body }));
-const modelled = (e) => Object.assign(new Error(e.body.message), { name: e.exception[0].toUpperCase() + e.exception.slice(1), $fault: 'server' });
+const modelled = (e) =>
+  Object.assign(new Error(e.body.message), { name: e.exception[0].toUpperCase() + e.exception.slice(1), $fault: 'server' });
 
 describe('bedrock: item and error views', () => {
   it('reads a whole ConverseStream as terminal at messageStop, cached input tokens added', () => {
@@ -24,8 +25,16 @@ describe('bedrock: item and error views', () => {
 
   it('sees no terminal in a ConverseStream closed before messageStop; a partial frame is a clean close with the error kept', () => {
     const events = recorded('converse-stream.json');
-    const cut = converseItems(events.slice(0, events.findIndex((e) => e.event === 'messageStop')));
-    const got = runItems(readConverseItem, cut, { read: readBedrockError, error: new Error('Truncated event message received.') });
+    const cut = converseItems(
+      events.slice(
+        0,
+        events.findIndex((e) => e.event === 'messageStop'),
+      ),
+    );
+    const got = runItems(readConverseItem, cut, {
+      read: readBedrockError,
+      error: new Error('Truncated event message received.'),
+    });
     assert.deepEqual([got.terminal, got.error], [false, false]);
     assert.deepEqual(got.ending, { reason: 'partial_frame', keepsError: true });
   });
@@ -43,10 +52,19 @@ describe('bedrock: item and error views', () => {
 
   it('reads an Anthropic InvokeModel stream as the Anthropic wire rule reads it; the invocation metrics win', () => {
     const chunks = recorded('invoke-anthropic.json').map((e) => e.chunk);
-    const wire = runWire(anthropicRule, chunks.map((chunk) => ({ event: chunk.type, data: JSON.stringify(chunk) })));
-    const items = runItems(readInvokeItem, chunks.map((chunk) => ({ chunk: { bytes: bytes(JSON.stringify(chunk)) } })));
+    const wire = runWire(
+      anthropicRule,
+      chunks.map((chunk) => ({ event: chunk.type, data: JSON.stringify(chunk) })),
+    );
+    const items = runItems(
+      readInvokeItem,
+      chunks.map((chunk) => ({ chunk: { bytes: bytes(JSON.stringify(chunk)) } })),
+    );
     const metrics = chunks.at(-1)['amazon-bedrock-invocationMetrics'];
-    assertSameOutcome({ ...wire, facts: { ...wire.facts, inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount } }, items);
+    assertSameOutcome(
+      { ...wire, facts: { ...wire.facts, inputTokens: metrics.inputTokenCount, outputTokens: metrics.outputTokenCount } },
+      items,
+    );
     assert.equal(items.terminal, true);
     assert.ok(items.text.length > 0);
   });

@@ -8,7 +8,14 @@ import { assertOddItemsHarmless, assertSameOutcome, camel, cutBefore, dataItems,
 
 const VERSIONS = [
   ['v2', cohereRule, readCohereV2Item, 'cohere-v2.sse', 'sdk/cohere-chat-error.sse', (e) => e.event === 'message-end'],
-  ['v1', cohereV1Rule, readCohereV1Item, 'cohere-v1.ndjson', 'sdk/cohere-v1-chat-error.ndjson', (e) => e.data.includes('"stream-end"')],
+  [
+    'v1',
+    cohereV1Rule,
+    readCohereV1Item,
+    'cohere-v1.ndjson',
+    'sdk/cohere-v1-chat-error.ndjson',
+    (e) => e.data.includes('"stream-end"'),
+  ],
 ];
 
 function both(rule, read, events) {
@@ -19,7 +26,12 @@ describe('cohere: wire rules and item readers on one transcript', () => {
   it('both v2 views read a whole stream as terminal at message-end, with the same facts', () => {
     const { wire, items } = both(cohereRule, readCohereV2Item, eventsOf('cohere-v2.sse'));
     assertSameOutcome(wire, items);
-    assert.deepEqual(wire.facts, { responseId: '29f14a5a-11de-4cae-9800-25e4747408ea', finishReasons: ['COMPLETE'], inputTokens: 69, outputTokens: 5 });
+    assert.deepEqual(wire.facts, {
+      responseId: '29f14a5a-11de-4cae-9800-25e4747408ea',
+      finishReasons: ['COMPLETE'],
+      inputTokens: 69,
+      outputTokens: 5,
+    });
     assert.deepEqual([wire.terminal, wire.error], [true, false]);
     assert.equal(items.text, 'héllo 日本 🎉');
   });
@@ -27,7 +39,12 @@ describe('cohere: wire rules and item readers on one transcript', () => {
   it('both v1 views read a whole stream as terminal at stream-end, with the same facts', () => {
     const { wire, items } = both(cohereV1Rule, readCohereV1Item, eventsOf('cohere-v1.ndjson'));
     assertSameOutcome(wire, items);
-    assert.deepEqual(wire.facts, { responseId: 'a9e4c1f2-2f3d-4a43-9b0e-3a1d6b0c5e11', finishReasons: ['COMPLETE'], inputTokens: 68, outputTokens: 1 });
+    assert.deepEqual(wire.facts, {
+      responseId: 'a9e4c1f2-2f3d-4a43-9b0e-3a1d6b0c5e11',
+      finishReasons: ['COMPLETE'],
+      inputTokens: 68,
+      outputTokens: 1,
+    });
     assert.equal(items.text, 'Hello');
   });
 
@@ -40,7 +57,11 @@ describe('cohere: wire rules and item readers on one transcript', () => {
 
     it(`both ${version} views read an ERROR finish reason as an error typed by it`, () => {
       // The v2 wire's `[DONE]` after a failed message-end reads terminal too; the SDK swallows it.
-      const { wire, items } = both(rule, read, eventsOf(errorFixture).filter((e) => e.data !== '[DONE]'));
+      const { wire, items } = both(
+        rule,
+        read,
+        eventsOf(errorFixture).filter((e) => e.data !== '[DONE]'),
+      );
       assertSameOutcome(wire, items);
       assert.equal(wire.error, true);
       assert.match(wire.facts.errorType, /^ERROR/);
@@ -53,7 +74,8 @@ describe('cohere: wire rules and item readers on one transcript', () => {
   }
 
   it('falls back to billed units when the stream has no token counts', () => {
-    const data = '{"type":"message-end","delta":{"finish_reason":"MAX_TOKENS","usage":{"billed_units":{"input_tokens":3,"output_tokens":5}}}}';
+    const data =
+      '{"type":"message-end","delta":{"finish_reason":"MAX_TOKENS","usage":{"billed_units":{"input_tokens":3,"output_tokens":5}}}}';
     const { wire, items } = both(cohereRule, readCohereV2Item, [{ event: 'message-end', data }]);
     assertSameOutcome(wire, items);
     assert.deepEqual(wire.facts, { finishReasons: ['MAX_TOKENS'], inputTokens: 3, outputTokens: 5 });

@@ -67,7 +67,9 @@ describe('gemini: wire rule and item reader on one transcript', () => {
   });
 
   it('does not take CONTINUATION for the end of the answer', () => {
-    const got = runItems(readGeminiItem, [{ candidates: [{ finishReason: 'CONTINUATION', content: { role: 'model', parts: [{ text: 'a' }] } }] }]);
+    const got = runItems(readGeminiItem, [
+      { candidates: [{ finishReason: 'CONTINUATION', content: { role: 'model', parts: [{ text: 'a' }] } }] },
+    ]);
     assert.deepEqual([got.signals, got.facts.finishReasons], [[SIGNAL_NONE], ['CONTINUATION']]);
   });
 
@@ -78,7 +80,10 @@ describe('gemini: wire rule and item reader on one transcript', () => {
     const untyped = {};
     assert.equal(readGeminiError(apiError('got status: 500 Internal. x'), untyped), 2);
     assert.deepEqual(untyped, {});
-    assert.deepEqual(readGeminiError(new Error('Incomplete JSON segment at the end'), {}), { reason: 'incomplete_event', keepsError: false });
+    assert.deepEqual(readGeminiError(new Error('Incomplete JSON segment at the end'), {}), {
+      reason: 'incomplete_event',
+      keepsError: false,
+    });
     for (const other of [null, 'x', new Error('other'), { name: 'ApiError' }]) assert.equal(readGeminiError(other, {}), 0);
   });
 

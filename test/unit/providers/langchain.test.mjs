@@ -17,7 +17,13 @@ describe('langchain: item view', () => {
   it('reads a ChatOpenAI stream as terminal at its finish_reason, with facts and text', () => {
     const got = runItems(readLangChainItem, chatOpenAI);
     assert.deepEqual(got.signals, [SIGNAL_NONE, SIGNAL_NONE, SIGNAL_NONE, SIGNAL_TERMINAL, SIGNAL_NONE]);
-    assert.deepEqual(got.facts, { responseId: 'chatcmpl-L1', responseModel: 'gpt-4o-mini', finishReasons: ['stop'], inputTokens: 9, outputTokens: 2 });
+    assert.deepEqual(got.facts, {
+      responseId: 'chatcmpl-L1',
+      responseModel: 'gpt-4o-mini',
+      finishReasons: ['stop'],
+      inputTokens: 9,
+      outputTokens: 2,
+    });
     assert.equal(got.text, 'Hello world');
   });
 
@@ -29,14 +35,25 @@ describe('langchain: item view', () => {
   it('sums usage over chunks as Anthropic reports it and ignores LangChain run ids', () => {
     const got = runItems(readLangChainItem, [
       { id: 'run-1', content: [{ type: 'text', text: 'Hi' }], usage_metadata: { input_tokens: 12, output_tokens: 1 } },
-      { id: 'run-1', content: [], response_metadata: { stop_reason: 'end_turn' }, usage_metadata: { input_tokens: 0, output_tokens: 5 } },
+      {
+        id: 'run-1',
+        content: [],
+        response_metadata: { stop_reason: 'end_turn' },
+        usage_metadata: { input_tokens: 0, output_tokens: 5 },
+      },
     ]);
     assert.deepEqual(got.facts, { finishReasons: ['end_turn'], inputTokens: 12, outputTokens: 6 });
     assert.deepEqual([got.terminal, got.text], [true, 'Hi']);
   });
 
   it('reads the Responses API finish from the response fields in response_metadata', () => {
-    const got = runItems(readLangChainItem, [{ id: 'resp_1', content: '', response_metadata: { object: 'response', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } }]);
+    const got = runItems(readLangChainItem, [
+      {
+        id: 'resp_1',
+        content: '',
+        response_metadata: { object: 'response', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+      },
+    ]);
     assert.deepEqual([got.terminal, got.facts.finishReasons], [true, ['max_output_tokens']]);
   });
 

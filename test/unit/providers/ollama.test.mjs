@@ -24,7 +24,10 @@ describe('ollama: wire rule and item reader on one transcript', () => {
   it('both views see no terminal in a body that ended without done (the client throws; a clean close)', () => {
     const events = eventsOf('ollama-truncated.ndjson');
     const wire = runWire(ollamaRule, events);
-    const items = runItems(readOllamaItem, dataItems(events), { read: readOllamaError, error: new Error(OLLAMA_NO_DONE_MESSAGE) });
+    const items = runItems(readOllamaItem, dataItems(events), {
+      read: readOllamaError,
+      error: new Error(OLLAMA_NO_DONE_MESSAGE),
+    });
     assertSameOutcome(wire, items);
     assert.deepEqual([wire.terminal, wire.error], [false, false]);
     assert.deepEqual(items.ending, { reason: 'closed_before_done', keepsError: false });

@@ -6,12 +6,19 @@ import assert from 'node:assert/strict';
 import { readOpenAIAssistantItem } from '../../../dist/providers/openai-assistants.js';
 import { SIGNAL_TERMINAL, assertOddItemsHarmless, cutBefore, eventsOf, runItems } from './views.mjs';
 
-const itemsOf = (events) => events.filter((e) => e.event !== 'done').map(({ event, data }) => ({ event, data: JSON.parse(data) }));
+const itemsOf = (events) =>
+  events.filter((e) => e.event !== 'done').map(({ event, data }) => ({ event, data: JSON.parse(data) }));
 
 describe('openai assistants: item view', () => {
   it('reads a whole run as terminal at thread.run.completed, with its facts and text', () => {
     const got = runItems(readOpenAIAssistantItem, itemsOf(eventsOf('sdk/openai-assistant-run.sse')));
-    assert.deepEqual(got.facts, { responseId: 'run_A1', responseModel: 'gpt-4o-2024-08-06', finishReasons: ['stop'], inputTokens: 20, outputTokens: 2 });
+    assert.deepEqual(got.facts, {
+      responseId: 'run_A1',
+      responseModel: 'gpt-4o-2024-08-06',
+      finishReasons: ['stop'],
+      inputTokens: 20,
+      outputTokens: 2,
+    });
     assert.deepEqual([got.terminal, got.error, got.text], [true, false, 'Hello world']);
   });
 

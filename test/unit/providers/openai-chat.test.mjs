@@ -3,20 +3,49 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openAIChatRule, readOpenAIChatItem } from '../../../dist/providers/openai-chat.js';
 import { readStreamError } from '../../../dist/instrumentations/kit/stream-errors.js';
-import { SIGNAL_NONE, SIGNAL_TERMINAL, assertOddItemsHarmless, assertSameOutcome, dataItems, eventsOf, runItems, runWire } from './views.mjs';
+import {
+  SIGNAL_NONE,
+  SIGNAL_TERMINAL,
+  assertOddItemsHarmless,
+  assertSameOutcome,
+  dataItems,
+  eventsOf,
+  runItems,
+  runWire,
+} from './views.mjs';
 
 const CASES = [
-  ['openai-chat.sse', { responseId: 'chatcmpl-AXa1', responseModel: 'gpt-4o-mini-2024-07-18', finishReasons: ['stop'] }, 'héllo 日本 🎉 say "finish_reason": "stop"'],
+  [
+    'openai-chat.sse',
+    { responseId: 'chatcmpl-AXa1', responseModel: 'gpt-4o-mini-2024-07-18', finishReasons: ['stop'] },
+    'héllo 日本 🎉 say "finish_reason": "stop"',
+  ],
   [
     'openai-chat-usage.sse',
-    { responseId: 'chatcmpl-AXa2', responseModel: 'gpt-4o-2024-08-06', finishReasons: ['length'], inputTokens: 19, outputTokens: 3 },
+    {
+      responseId: 'chatcmpl-AXa2',
+      responseModel: 'gpt-4o-2024-08-06',
+      finishReasons: ['length'],
+      inputTokens: 19,
+      outputTokens: 3,
+    },
   ],
   [
     'groq-chat.sse',
-    { responseId: 'chatcmpl-7c1b', responseModel: 'llama-3.3-70b-versatile', finishReasons: ['stop'], inputTokens: 12, outputTokens: 2 },
+    {
+      responseId: 'chatcmpl-7c1b',
+      responseModel: 'llama-3.3-70b-versatile',
+      finishReasons: ['stop'],
+      inputTokens: 12,
+      outputTokens: 2,
+    },
     'Hi',
   ],
-  ['sdk/openai-completions.sse', { responseId: 'cmpl-B1', responseModel: 'gpt-3.5-turbo-instruct', finishReasons: ['length'] }, 'Hello world'],
+  [
+    'sdk/openai-completions.sse',
+    { responseId: 'cmpl-B1', responseModel: 'gpt-3.5-turbo-instruct', finishReasons: ['length'] },
+    'Hello world',
+  ],
 ];
 
 describe('openai chat: wire rule and item reader on one transcript', () => {
@@ -46,7 +75,11 @@ describe('openai chat: wire rule and item reader on one transcript', () => {
     // The SDK yields the chunks before the error and throws an APIError (no status, the body's
     // `error` as `error`) for the error chunk: the kit's stream error reader types it.
     const body = JSON.parse(events.at(-1).data);
-    const thrown = Object.assign(new Error(body.error.message), { error: body.error, type: body.error.type, code: body.error.code });
+    const thrown = Object.assign(new Error(body.error.message), {
+      error: body.error,
+      type: body.error.type,
+      code: body.error.code,
+    });
     const items = runItems(readOpenAIChatItem, dataItems(events.slice(0, -1)), { read: readStreamError, error: thrown });
     assertSameOutcome(wire, items);
     assert.deepEqual([wire.error, wire.facts.errorType], [true, 'server_error']);
@@ -54,12 +87,31 @@ describe('openai chat: wire rule and item reader on one transcript', () => {
 
   it('records every choice finish reason and usage only when reported', () => {
     const got = runItems(readOpenAIChatItem, [
-      { id: 'c', model: 'm', choices: [{ delta: { content: 'ab' }, finish_reason: null }, { text: 'cde', finish_reason: null }] },
-      { choices: [{ delta: {}, finish_reason: 'stop' }, { delta: {}, finish_reason: 'length' }], usage: null },
+      {
+        id: 'c',
+        model: 'm',
+        choices: [
+          { delta: { content: 'ab' }, finish_reason: null },
+          { text: 'cde', finish_reason: null },
+        ],
+      },
+      {
+        choices: [
+          { delta: {}, finish_reason: 'stop' },
+          { delta: {}, finish_reason: 'length' },
+        ],
+        usage: null,
+      },
       { choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } },
     ]);
     assert.deepEqual(got.signals, [SIGNAL_NONE, SIGNAL_TERMINAL, SIGNAL_NONE]);
-    assert.deepEqual(got.facts, { responseId: 'c', responseModel: 'm', finishReasons: ['stop', 'length'], inputTokens: 3, outputTokens: 4 });
+    assert.deepEqual(got.facts, {
+      responseId: 'c',
+      responseModel: 'm',
+      finishReasons: ['stop', 'length'],
+      inputTokens: 3,
+      outputTokens: 4,
+    });
     assert.equal(got.text, 'abcde');
   });
 

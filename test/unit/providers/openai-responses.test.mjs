@@ -8,15 +8,35 @@ const CASES = [
   [
     'openai-responses.sse',
     { terminal: true, error: false },
-    { responseId: 'resp_67c9fdcecf488190bdd9a0409de3a1ec', responseModel: 'gpt-4.1-2025-04-14', finishReasons: ['stop'], inputTokens: 37, outputTokens: 11 },
+    {
+      responseId: 'resp_67c9fdcecf488190bdd9a0409de3a1ec',
+      responseModel: 'gpt-4.1-2025-04-14',
+      finishReasons: ['stop'],
+      inputTokens: 37,
+      outputTokens: 11,
+    },
   ],
   [
     'openai-responses-incomplete.sse',
     { terminal: true, error: false },
-    { responseId: 'resp_inc1', responseModel: 'gpt-4.1-2025-04-14', finishReasons: ['max_output_tokens'], inputTokens: 10, outputTokens: 16 },
+    {
+      responseId: 'resp_inc1',
+      responseModel: 'gpt-4.1-2025-04-14',
+      finishReasons: ['max_output_tokens'],
+      inputTokens: 10,
+      outputTokens: 16,
+    },
   ],
-  ['openai-responses-failed.sse', { terminal: false, error: true }, { responseId: 'resp_fail1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'server_error' }],
-  ['openai-responses-error.sse', { terminal: false, error: true }, { responseId: 'resp_err1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'rate_limit_exceeded' }],
+  [
+    'openai-responses-failed.sse',
+    { terminal: false, error: true },
+    { responseId: 'resp_fail1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'server_error' },
+  ],
+  [
+    'openai-responses-error.sse',
+    { terminal: false, error: true },
+    { responseId: 'resp_err1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'rate_limit_exceeded' },
+  ],
 ];
 
 describe('openai responses: wire rule and item reader on one transcript', () => {

@@ -103,7 +103,10 @@ export const ODD_ITEMS = [
 
 export function assertOddItemsHarmless(read) {
   const got = runItems(read, ODD_ITEMS);
-  assert.deepEqual(got.signals, ODD_ITEMS.map(() => SIGNAL_NONE));
+  assert.deepEqual(
+    got.signals,
+    ODD_ITEMS.map(() => SIGNAL_NONE),
+  );
   assert.deepEqual(got.facts, {});
   assert.equal(got.text, '');
 }
