@@ -1,6 +1,6 @@
 import type { ErrorReader, ItemReader } from '../providers/types';
 import { guarded, reportOnce } from './guard';
-import { applyError, applyItem, textSinkOf } from './item-reader';
+import { applyError, applyItem } from './item-reader';
 import type { StreamTracker } from './stream-tracker';
 
 export interface TrackIteratorOptions {
@@ -21,6 +21,12 @@ export interface TrackIteratorOptions {
    * calling: the first chunk, not the call, follows the headers). Idempotent on the tracker.
    */
   readonly itemMarksHeaders?: boolean;
+  /**
+   * Picks items that are not received chunks but say the terminal seen so far was not the stream's
+   * last word (`@google/genai`'s function-response turn between automatic-function-calling turns):
+   * the terminal and finish reasons are re-armed. Must not throw.
+   */
+  readonly rearmsTerminal?: (item: unknown) => boolean;
 }
 
 /**
@@ -38,7 +44,7 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
   const isCancelled = options.isCancelled;
   const readError = options.onError;
   const marksHeaders = options.itemMarksHeaders === true;
-  const text = textSinkOf(tracker);
+  const rearms = options.rearmsTerminal;
   let reading = true;
   const aborted = (): boolean => (isAborted !== undefined ? guarded('iterator.isAborted', isAborted) === true : false);
   const cancelled = (): boolean => isCancelled !== undefined && guarded('iterator.isCancelled', isCancelled) === true;
@@ -47,12 +53,14 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
       tracker.end(cancelled() ? 'cancel' : aborted() ? 'abort' : 'eof');
     } else if (reading && tracker.isLive) {
       try {
-        if (marksHeaders) tracker.markHeaders();
-        applyItem(tracker, readItem, result.value, text);
+        if (rearms !== undefined && rearms(result.value)) {
+          tracker.rearmTerminal();
+        } else {
+          if (marksHeaders) tracker.markHeaders();
+          applyItem(tracker, readItem, result.value);
+        }
       } catch (error) {
         reading = false;
-        // The item arrived all the same.
-        tracker.onChunk();
         reportOnce(`reader.${tracker.source}`, error);
       }
     }

@@ -43,6 +43,7 @@ export function trackIterableObject<T>(
     isCancelled: options.isCancelled,
     onError: options.onError,
     itemMarksHeaders: options.itemMarksHeaders,
+    rearmsTerminal: options.rearmsTerminal,
   };
   if (signal !== undefined) tracker.endOnAbort(signal);
   const { live } = processState();

@@ -3,7 +3,7 @@ import { epochAnchorMs, now } from '../core/clock';
 import { guarded } from '../core/guard';
 import { StreamTelemetry } from '../core/stream-telemetry';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
-import { applyItem, textSinkOf } from '../core/item-reader';
+import { applyItem } from '../core/item-reader';
 import { trackAsyncIterable } from '../core/track-async-iterable';
 import { trackReadableStream } from '../core/track-web-stream';
 import { createWireReader } from '../core/wire-reader';
@@ -106,11 +106,10 @@ export function trackStream<T>(
     };
     if (!readable) return trackAsyncIterable(stream, tracker, readItem, { isAborted });
     if (protocol === 'objects') {
-      const text = textSinkOf(tracker);
       return trackReadableStream(
         stream as unknown as ReadableStream<Uint8Array>,
         tracker,
-        (chunk) => applyItem(tracker, readItem, chunk as unknown as T, text),
+        (chunk) => applyItem(tracker, readItem, chunk as unknown as T),
         {
           isAborted,
         },

@@ -1,6 +1,6 @@
 import { asCount, asObject, asString, errorTypeOf, parseObject, sniffType } from '../protocols/json-probe';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { EventSignal, ItemSignal, StreamFacts, TerminalRule, TextSink } from './types';
+import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
 /**
  * Anthropic Messages streams (also through Bedrock InvokeModel and Vertex `:streamRawPredict`).
@@ -66,12 +66,12 @@ export const anthropicRule: TerminalRule = {
 };
 
 /** Item view: one Messages stream event as the SDK yields it. Text: `content_block_delta` text deltas. */
-export function readAnthropicItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readAnthropicItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const event = asObject(item);
   if (event === undefined) return SIGNAL_NONE;
   if (event.type === 'content_block_delta') {
     const delta = asObject(event.delta);
-    if (delta !== undefined && delta.type === 'text_delta' && typeof delta.text === 'string') text(delta.text);
+    if (delta !== undefined && delta.type === 'text_delta' && typeof delta.text === 'string') out.addOutputText(delta.text);
     return SIGNAL_NONE;
   }
   return classifyEvent(event.type, event, facts);

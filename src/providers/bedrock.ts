@@ -1,7 +1,7 @@
 import { asCount, asObject } from '../protocols/json-probe';
 import { readAnthropicItem } from './anthropic';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { CleanClose, ErrorSignal, ItemSignal, StreamFacts, TextSink } from './types';
+import type { CleanClose, ErrorSignal, EventSignal, StreamFacts, TextSink } from './types';
 
 /**
  * Amazon Bedrock runtime streams. Item and error views only: the wire is AWS's binary event-stream
@@ -27,13 +27,13 @@ function readConverseUsage(usage: Record<string, unknown>, facts: StreamFacts): 
  * `metadata {usage}` event that follows is still read when the consumer reads it (the tracker is
  * live until the iterator ends). Text: `contentBlockDelta.delta.text`.
  */
-export function readConverseItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readConverseItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const event = asObject(item);
   if (event === undefined) return SIGNAL_NONE;
   const delta = asObject(event.contentBlockDelta);
   if (delta !== undefined) {
     const value = asObject(delta.delta)?.text;
-    if (typeof value === 'string') text(value);
+    if (typeof value === 'string') out.addOutputText(value);
     return SIGNAL_NONE;
   }
   const stop = asObject(event.messageStop);
@@ -63,9 +63,9 @@ function parseChunk(bytes: unknown): unknown {
  * Bedrock adds `amazon-bedrock-invocationMetrics` to the last chunk of every model family, so that
  * chunk is terminal too and its token counts win.
  */
-export function readInvokeItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readInvokeItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const json = asObject(parseChunk(asObject(asObject(item)?.chunk)?.bytes));
-  const signal = readAnthropicItem(json, facts, text);
+  const signal = readAnthropicItem(json, facts, out);
   if (json === undefined) return signal;
   const reason = json.stop_reason ?? json.completionReason;
   if (typeof reason === 'string' && facts.finishReasons === undefined) facts.finishReasons = [reason];

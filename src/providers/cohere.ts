@@ -1,6 +1,6 @@
 import { JsonKey, asCount, asObject, asString, parseObject, sniffType } from '../protocols/json-probe';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { EventSignal, ItemSignal, StreamFacts, TerminalRule, TextSink } from './types';
+import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
 /**
  * Cohere chat streams. v2 (`/v2/chat`, SSE): terminal `message-end` (`delta.finish_reason`,
@@ -93,12 +93,12 @@ export const cohereV1Rule: TerminalRule = {
 };
 
 /** Item view, v2: one `V2ChatStreamResponse` event. Text: `content-delta`'s `delta.message.content.text`. */
-export function readCohereV2Item(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readCohereV2Item(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const event = asObject(item);
   if (event === undefined) return SIGNAL_NONE;
   if (event.type === 'content-delta') {
     const delta = asObject(asObject(asObject(event.delta)?.message)?.content)?.text;
-    if (typeof delta === 'string' && delta.length > 0) text(delta);
+    if (typeof delta === 'string' && delta.length > 0) out.addOutputText(delta);
     return SIGNAL_NONE;
   }
   // v1 kinds are never v2 `type`s.
@@ -106,12 +106,12 @@ export function readCohereV2Item(item: unknown, facts: StreamFacts, text: TextSi
 }
 
 /** Item view, v1: one `StreamedChatResponse` event. Text: `text-generation`'s `text`. */
-export function readCohereV1Item(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readCohereV1Item(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const event = asObject(item);
   if (event === undefined) return SIGNAL_NONE;
   const kind = event.eventType ?? event.event_type;
   if (kind === 'text-generation') {
-    if (typeof event.text === 'string' && event.text.length > 0) text(event.text);
+    if (typeof event.text === 'string' && event.text.length > 0) out.addOutputText(event.text);
     return SIGNAL_NONE;
   }
   return kind === 'stream-start' || kind === 'stream-end' ? classifyEvent(kind, event, facts) : SIGNAL_NONE;

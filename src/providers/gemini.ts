@@ -1,6 +1,6 @@
 import { JsonKey, asCount, asObject, asString, errorTypeOf, parseObject } from '../protocols/json-probe';
-import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_REARM, SIGNAL_TERMINAL } from './types';
-import type { CleanClose, ErrorSignal, EventSignal, ItemSignal, StreamFacts, TerminalRule, TextSink } from './types';
+import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
+import type { CleanClose, ErrorSignal, EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
 /**
  * Gemini `:streamGenerateContent?alt=sse` (Google AI and Vertex AI) and `@google/genai`'s
@@ -109,19 +109,28 @@ function finishReasonsOf(candidates: readonly unknown[]): string[] {
 }
 
 /**
- * Item view: one item of `generateContentStream()` (every hop and AFC turn of the logical call).
- * Id and model are the latest hop's. Between automatic-function-calling turns the SDK yields a
- * synthetic chunk holding the function responses (`role: 'user'`): not a received chunk, and the
- * turn before it ended with a finishReason although another model turn follows ({@link SIGNAL_REARM}).
- * Text: the candidate's parts, thoughts excluded.
+ * Between automatic-function-calling turns `generateContentStream()` yields a synthetic chunk
+ * holding the function responses (`role: 'user'`, no finishReason): not a received chunk, and the
+ * turn before it ended with a finishReason although another model turn follows, so the terminal
+ * must be seen again (the adapter passes this as `rearmsTerminal`).
  */
-export function readGeminiItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function isFunctionResponseTurn(item: unknown): boolean {
+  const candidates = asObject(item)?.candidates;
+  const first = Array.isArray(candidates) ? (asObject(candidates[0]) as Candidate | undefined) : undefined;
+  const content = first?.content;
+  return content != null && content.role === 'user' && first?.finishReason === undefined;
+}
+
+/**
+ * Item view: one item of `generateContentStream()` (every hop and AFC turn of the logical call).
+ * Id and model are the latest hop's. Text: the candidate's parts, thoughts excluded.
+ */
+export function readGeminiItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const chunk = asObject(item);
   if (chunk === undefined) return SIGNAL_NONE;
   const candidates = chunk.candidates;
   const first = Array.isArray(candidates) ? (asObject(candidates[0]) as Candidate | undefined) : undefined;
   const content = first?.content;
-  if (content != null && content.role === 'user' && first?.finishReason === undefined) return SIGNAL_REARM;
   const id = asString(chunk.responseId);
   if (id !== undefined) facts.responseId = id;
   const model = asString(chunk.modelVersion);
@@ -130,7 +139,7 @@ export function readGeminiItem(item: unknown, facts: StreamFacts, text: TextSink
   const parts = content?.parts;
   if (Array.isArray(parts)) {
     for (const part of parts as readonly (Part | null | undefined)[]) {
-      if (part != null && typeof part.text === 'string' && part.thought !== true) text(part.text);
+      if (part != null && typeof part.text === 'string' && part.thought !== true) out.addOutputText(part.text);
     }
   }
   const reason = asString(first?.finishReason);

@@ -1,6 +1,6 @@
 import { asCount, asObject } from '../protocols/json-probe';
 import { SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { ItemSignal, StreamFacts, TextSink } from './types';
+import type { EventSignal, StreamFacts, TextSink } from './types';
 
 /**
  * LangChain chat model streams (`_streamIterator` of `@langchain/core` chat models): the provider
@@ -11,15 +11,15 @@ import type { ItemSignal, StreamFacts, TextSink } from './types';
 /** Keys under which LangChain providers put the model's finish reason in `response_metadata`. */
 const FINISH_KEYS = ['finish_reason', 'stop_reason', 'done_reason', 'finishReason'] as const;
 
-function addContent(content: unknown, text: TextSink): void {
+function addContent(content: unknown, out: TextSink): void {
   if (typeof content === 'string') {
-    if (content.length > 0) text(content);
+    if (content.length > 0) out.addOutputText(content);
     return;
   }
   if (!Array.isArray(content)) return;
   for (let i = 0; i < content.length; i++) {
     const part = content[i] as { type?: unknown; text?: unknown } | null | undefined;
-    if (part?.type === 'text' && typeof part.text === 'string' && part.text.length > 0) text(part.text);
+    if (part?.type === 'text' && typeof part.text === 'string' && part.text.length > 0) out.addOutputText(part.text);
   }
 }
 
@@ -43,11 +43,11 @@ function readResponsesFinish(metadata: Record<string, unknown>, facts: StreamFac
  * providers name it). Usage: `usage_metadata`, summed over chunks as LangChain's own `concat` does
  * (Anthropic reports input tokens first, output tokens last).
  */
-export function readLangChainItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readLangChainItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const chunk = asObject(item);
   if (chunk === undefined) return SIGNAL_NONE;
-  addContent(chunk.content, text);
-  let signal: ItemSignal = SIGNAL_NONE;
+  addContent(chunk.content, out);
+  let signal: EventSignal = SIGNAL_NONE;
   const metadata = asObject(chunk.response_metadata);
   if (metadata !== undefined) {
     for (const key of FINISH_KEYS) {

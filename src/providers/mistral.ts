@@ -1,6 +1,6 @@
 import { asCount, asObject, asString, errorTypeOf, parseObject } from '../protocols/json-probe';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { ItemSignal, StreamFacts, TextSink } from './types';
+import type { EventSignal, StreamFacts, TextSink } from './types';
 
 /**
  * Mistral chat and FIM streams as `@mistralai/mistralai` yields them. The wire is OpenAI's Chat
@@ -16,31 +16,31 @@ interface MistralChoice {
 }
 
 /** `delta.content` is a string, or an array of content chunks (`{type: 'text', text}`, thinking...). */
-function addContent(content: unknown, text: TextSink): void {
+function addContent(content: unknown, out: TextSink): void {
   if (typeof content === 'string') {
-    if (content.length > 0) text(content);
+    if (content.length > 0) out.addOutputText(content);
     return;
   }
   if (!Array.isArray(content)) return;
   for (let i = 0; i < content.length; i++) {
     const value = (content[i] as { text?: unknown } | null | undefined)?.text;
-    if (typeof value === 'string' && value.length > 0) text(value);
+    if (typeof value === 'string' && value.length > 0) out.addOutputText(value);
   }
 }
 
 /** Item view: one parsed event, `{data: CompletionChunk}`. Terminal: a choice with a non-null `finishReason`. */
-export function readMistralItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readMistralItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const chunk = asObject(asObject(item)?.data);
   if (chunk === undefined) return SIGNAL_NONE;
   facts.responseId ??= asString(chunk.id);
   facts.responseModel ??= asString(chunk.model);
-  let signal: ItemSignal = SIGNAL_NONE;
+  let signal: EventSignal = SIGNAL_NONE;
   const choices = chunk.choices;
   if (Array.isArray(choices)) {
     for (let i = 0; i < choices.length; i++) {
       const choice = choices[i] as MistralChoice | null | undefined;
       if (typeof choice !== 'object' || choice === null) continue;
-      addContent(choice.delta?.content, text);
+      addContent(choice.delta?.content, out);
       const reason = asString(choice.finishReason);
       if (reason !== undefined) {
         (facts.finishReasons ??= []).push(reason);

@@ -1,6 +1,6 @@
 import { JsonKey, asCount, asObject, asString, parseObject } from '../protocols/json-probe';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { CleanClose, ErrorSignal, EventSignal, ItemSignal, StreamFacts, TerminalRule, TextSink } from './types';
+import type { CleanClose, ErrorSignal, EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
 /**
  * Ollama native API (`/api/chat`, `/api/generate`), NDJSON; the `ollama` client yields each line
@@ -54,12 +54,12 @@ export const ollamaRule: TerminalRule = {
 };
 
 /** Item view: one chat (`message.content`) or generate (`response`) line. */
-export function readOllamaItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readOllamaItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const line = asObject(item);
   if (line === undefined) return SIGNAL_NONE;
   facts.responseModel ??= asString(line.model);
   const delta = asObject(line.message)?.content ?? line.response;
-  if (typeof delta === 'string' && delta.length > 0) text(delta);
+  if (typeof delta === 'string' && delta.length > 0) out.addOutputText(delta);
   if (line.done !== true) return SIGNAL_NONE;
   readDone(line, facts);
   return SIGNAL_TERMINAL;

@@ -1,6 +1,6 @@
 import { asCount, asObject, asString, errorTypeOf } from '../protocols/json-probe';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { ItemSignal, StreamFacts, TextSink } from './types';
+import type { EventSignal, StreamFacts, TextSink } from './types';
 
 /**
  * OpenAI Assistants API run streams (`beta.threads.runs.create/stream`, `threads.createAndRun`,
@@ -27,7 +27,7 @@ function readRun(run: Record<string, unknown>, facts: StreamFacts): void {
   if (output !== undefined) facts.outputTokens = output;
 }
 
-function finish(run: Record<string, unknown>, reason: string, facts: StreamFacts): ItemSignal {
+function finish(run: Record<string, unknown>, reason: string, facts: StreamFacts): EventSignal {
   readRun(run, facts);
   (facts.finishReasons ??= []).push(reason);
   return SIGNAL_TERMINAL;
@@ -38,26 +38,26 @@ interface TextPart {
   text?: { value?: unknown } | null;
 }
 
-function readMessageDelta(data: Record<string, unknown>, text: TextSink): void {
+function readMessageDelta(data: Record<string, unknown>, out: TextSink): void {
   const parts = asObject(data.delta)?.content;
   if (!Array.isArray(parts)) return;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as TextPart | null | undefined;
     if (typeof part !== 'object' || part === null || part.type !== 'text') continue;
     const value = part.text?.value;
-    if (typeof value === 'string' && value.length > 0) text(value);
+    if (typeof value === 'string' && value.length > 0) out.addOutputText(value);
   }
 }
 
 /** Item view: one `{ event, data }` the SDK yields for an Assistants run stream. */
-export function readOpenAIAssistantItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readOpenAIAssistantItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const wrapper = asObject(item);
   const event = wrapper?.event;
   const run = asObject(wrapper?.data);
   if (typeof event !== 'string' || run === undefined) return SIGNAL_NONE;
   switch (event) {
     case 'thread.message.delta':
-      readMessageDelta(run, text);
+      readMessageDelta(run, out);
       return SIGNAL_NONE;
     case 'thread.run.created':
     case 'thread.run.queued':

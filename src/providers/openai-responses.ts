@@ -1,6 +1,6 @@
 import { asCount, asObject, asString, errorTypeOf, parseObject, sniffType } from '../protocols/json-probe';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
-import type { EventSignal, ItemSignal, StreamFacts, TerminalRule, TextSink } from './types';
+import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
 /**
  * OpenAI Responses API streams (`POST /v1/responses` with `stream: true`). Every event is named
@@ -82,12 +82,12 @@ export const openAIResponsesRule: TerminalRule = {
 };
 
 /** Item view: one event as the SDK yields it. Text: `response.output_text.delta`. */
-export function readOpenAIResponsesItem(item: unknown, facts: StreamFacts, text: TextSink): ItemSignal {
+export function readOpenAIResponsesItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
   const event = asObject(item);
   if (event === undefined) return SIGNAL_NONE;
   const type = event.type;
   if (type === 'response.output_text.delta') {
-    if (typeof event.delta === 'string') text(event.delta);
+    if (typeof event.delta === 'string') out.addOutputText(event.delta);
     return SIGNAL_NONE;
   }
   return typeof type === 'string' ? classifyEvent(type, event, facts) : SIGNAL_NONE;

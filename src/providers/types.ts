@@ -4,22 +4,12 @@
  * place that turns signals into tracker calls. Pure: no imports.
  */
 
-/** What one event means for the stream's outcome: 0 nothing, 1 the protocol's terminal marker, 2 an in-stream error. */
+/** What one event (wire) or item (SDK) means for the stream's outcome: 0 nothing, 1 the protocol's terminal marker, 2 an in-stream error. */
 export type EventSignal = 0 | 1 | 2;
 
 export const SIGNAL_NONE = 0;
 export const SIGNAL_TERMINAL = 1;
 export const SIGNAL_ERROR = 2;
-/**
- * Item readers only: not a received chunk, and a terminal seen earlier was not the stream's last
- * word (another model turn follows, @google/genai automatic function calling): the stream must show
- * its terminal again, and the finish reasons read so far are dropped.
- */
-export const SIGNAL_REARM = 3;
-
-/** What one SDK item means: an {@link EventSignal}, or one of the item-only signals. */
-export type ItemSignal = EventSignal | typeof SIGNAL_REARM;
-
 /** Response facts a rule picks up from the stream when they are cheap to get. Only what the provider reported. */
 export interface StreamFacts {
   /** Model that produced the response (`gen_ai.response.model`). */
@@ -51,14 +41,19 @@ export interface TerminalRule {
   classify(event: string, data: string, facts: StreamFacts): EventSignal;
 }
 
-/** Receives generated text (LLM deltas); created once per stream by core, never per item. */
-export type TextSink = (delta: string) => void;
+/**
+ * Receives generated text (LLM deltas). Core passes the stream's tracker itself: no closure per
+ * stream or per item, and a reader sees nothing of the tracker but this one method.
+ */
+export interface TextSink {
+  addOutputText(text: string): void;
+}
 
 /**
- * The item view: reads one SDK stream item, fills `facts`, hands generated text to `text`, and
- * returns what the item means. Pure apart from `facts` and `text`; must not throw.
+ * The item view: reads one SDK stream item, fills `facts`, hands generated text to `out`, and
+ * returns what the item means. Pure apart from `facts` and `out`; must not throw.
  */
-export type ItemReader<T = unknown> = (item: T, facts: StreamFacts, text: TextSink) => ItemSignal;
+export type ItemReader<T = unknown> = (item: T, facts: StreamFacts, out: TextSink) => EventSignal;
 
 /**
  * The SDK threw to say the body ended cleanly before the terminal (ollama's "no done", Bedrock's

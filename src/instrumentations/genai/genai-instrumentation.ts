@@ -7,7 +7,7 @@ import { processState } from '../../core/process-state';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
 import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
-import { readGeminiError, readGeminiItem } from '../../providers/gemini';
+import { isFunctionResponseTurn, readGeminiError, readGeminiItem } from '../../providers/gemini';
 import { SIGNAL_ERROR, type ErrorReader } from '../../providers/types';
 
 const PACKAGE_NAME = '@google/genai';
@@ -231,6 +231,7 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
       onError,
       // With automatic function calling the first chunk, not the promise, follows the headers.
       itemMarksHeaders: true,
+      rearmsTerminal: isFunctionResponseTurn,
     });
     // The SDK's generator (tslib's __asyncGenerator) holds next/throw/return as own properties;
     // they are replaced in place (same keys, order and flags). The wrappers are closures (no `this`).

@@ -1,5 +1,5 @@
 import { guarded, reportOnce } from '../../core/guard';
-import { applyError, applyItem, textSinkOf } from '../../core/item-reader';
+import { applyError, applyItem } from '../../core/item-reader';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
@@ -37,7 +37,6 @@ export function observeEventStream(
   isAborted: () => boolean,
 ): Observation {
   const tapped = trackReadableStream(body, tracker, (chunk) => tracker.addBytes(chunk.byteLength), { isAborted });
-  const text = textSinkOf(tracker);
   let reading = true;
   const wrapped: Parse = function parseEvent(this: unknown, rawEvent: unknown): ParseResult | undefined {
     let result: ParseResult | undefined;
@@ -60,7 +59,7 @@ export function observeEventStream(
           tracker.markTerminal();
           tracker.end('eof');
         } else {
-          applyItem(tracker, readMistralItem, result.value, text);
+          applyItem(tracker, readMistralItem, result.value);
         }
       } catch (error) {
         reading = false;

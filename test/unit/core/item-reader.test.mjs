@@ -4,28 +4,25 @@ import assert from 'node:assert/strict';
 import { metrics, trace } from '@opentelemetry/api';
 import { StreamTelemetry } from '../../../dist/core/stream-telemetry.js';
 import { StreamTracker } from '../../../dist/core/stream-tracker.js';
-import { applyError, applyItem, textSinkOf } from '../../../dist/core/item-reader.js';
+import { applyError, applyItem } from '../../../dist/core/item-reader.js';
 
 const telemetry = new StreamTelemetry(metrics.getMeter('test'));
 const span = trace.wrapSpanContext({ traceId: '0'.repeat(31) + '1', spanId: '0'.repeat(15) + '1', traceFlags: 0 });
 const tracker = () =>
   new StreamTracker(telemetry, { span, ownsSpan: false, source: 'test', protocol: 'objects', requiresTerminal: true });
-const returning = (signal) => (item, facts, text) => {
-  text(item);
+const returning = (signal) => (item, facts, out) => {
+  out.addOutputText(item);
   return signal;
 };
 
-test('every item but a re-arm is a chunk; terminal and error signals mark the tracker', () => {
+test('every item is a chunk; its text is counted; terminal and error signals mark the tracker', () => {
   const t = tracker();
-  const text = textSinkOf(t);
-  applyItem(t, returning(0), 'ab', text);
+  applyItem(t, returning(0), 'ab');
   assert.deepEqual([t.chunkCount, t.terminalSeen, t.errorSeen, t.outputChars], [1, false, false, 2]);
-  applyItem(t, returning(1), 'c', text);
-  assert.deepEqual([t.chunkCount, t.terminalSeen], [2, true]);
-  applyItem(t, returning(3), '', text);
-  assert.deepEqual([t.chunkCount, t.terminalSeen], [2, false]);
+  applyItem(t, returning(1), 'c');
+  assert.deepEqual([t.chunkCount, t.terminalSeen, t.outputChars], [2, true, 3]);
   t.facts.errorType = 'overloaded_error';
-  applyItem(t, returning(2), '', text);
+  applyItem(t, returning(2), '');
   assert.deepEqual([t.chunkCount, t.errorSeen, t.facts.errorType], [3, true, 'overloaded_error']);
   t.end('eof');
   assert.equal(t.outcome, 'errored');

@@ -3,10 +3,9 @@
 // error payload the SDK throws as an ApiError (`got status: <STATUS>. <body>`), built here from it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { geminiRule, readGeminiError, readGeminiItem } from '../../../dist/providers/gemini.js';
+import { geminiRule, isFunctionResponseTurn, readGeminiError, readGeminiItem } from '../../../dist/providers/gemini.js';
 import {
   SIGNAL_NONE,
-  SIGNAL_REARM,
   SIGNAL_TERMINAL,
   assertOddItemsHarmless,
   assertSameOutcome,
@@ -59,11 +58,14 @@ describe('gemini: wire rule and item reader on one transcript', () => {
     assert.deepEqual([wire.error, wire.facts.errorType], [true, 'UNAVAILABLE']);
   });
 
-  it('reads the function-response turn of automatic function calling as a re-armed terminal, not a chunk', () => {
+  it('tells the function-response turn of automatic function calling (re-arms the terminal) from model chunks', () => {
     const [call] = dataItems(eventsOf('sdk/gemini-afc-call.sse'));
     const turn = { candidates: [{ content: { role: 'user', parts: [{ functionResponse: { name: 'get_weather' } }] } }] };
-    const got = runItems(readGeminiItem, [call, turn]);
-    assert.deepEqual(got.signals, [SIGNAL_TERMINAL, SIGNAL_REARM]);
+    assert.deepEqual(runItems(readGeminiItem, [call]).signals, [SIGNAL_TERMINAL]);
+    assert.deepEqual([isFunctionResponseTurn(call), isFunctionResponseTurn(turn)], [false, true]);
+    for (const other of [null, {}, { candidates: [] }, { candidates: [{ content: { role: 'user' }, finishReason: 'STOP' }] }]) {
+      assert.equal(isFunctionResponseTurn(other), false);
+    }
   });
 
   it('does not take CONTINUATION for the end of the answer', () => {

@@ -8,7 +8,6 @@ import { readWire } from '../protocols/wire-slices.mjs';
 export const SIGNAL_NONE = 0;
 export const SIGNAL_TERMINAL = 1;
 export const SIGNAL_ERROR = 2;
-export const SIGNAL_REARM = 3;
 
 /** The events of a recorded transcript (`test/fixtures/wire/<name>`), framed as the wire reader frames them. */
 export function eventsOf(fixture, protocol = fixture.endsWith('.ndjson') ? 'ndjson' : 'sse') {
@@ -45,7 +44,8 @@ export function dataItems(events) {
 export function runItems(read, items, thrown) {
   const facts = {};
   const text = [];
-  const signals = items.map((item) => read(item, facts, (delta) => text.push(delta)));
+  const out = { addOutputText: (delta) => text.push(delta) };
+  const signals = items.map((item) => read(item, facts, out));
   let ending;
   if (thrown !== undefined) {
     ending = thrown.read(thrown.error, facts);
