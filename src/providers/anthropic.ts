@@ -1,4 +1,5 @@
-import { asCount, asObject, asString, errorTypeOf, parseObject, sniffType } from '../protocols/json-probe';
+import { asObject, asString, errorTypeOf, parseObject, sniffType } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
@@ -17,12 +18,7 @@ import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
  */
 function readUsage(usage: Record<string, unknown> | undefined, facts: StreamFacts): void {
   if (usage === undefined) return;
-  const input = asCount(usage.input_tokens);
-  if (input !== undefined) {
-    facts.inputTokens = input + (asCount(usage.cache_read_input_tokens) ?? 0) + (asCount(usage.cache_creation_input_tokens) ?? 0);
-  }
-  const output = asCount(usage.output_tokens);
-  if (output !== undefined) facts.outputTokens = output;
+  readTokens(facts, usage.input_tokens, usage.output_tokens, usage.cache_read_input_tokens, usage.cache_creation_input_tokens);
 }
 
 /** The meaning of one event, by its type. Both views; the wire parses `body` only for the types read here. */

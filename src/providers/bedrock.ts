@@ -1,5 +1,6 @@
-import { asCount, asObject } from '../protocols/json-probe';
+import { asObject } from '../protocols/json-probe';
 import { readAnthropicItem } from './anthropic';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { CleanClose, ErrorSignal, EventSignal, StreamFacts, TextSink } from './types';
 
@@ -14,12 +15,7 @@ const PARTIAL_FRAME: CleanClose = { reason: 'partial_frame', keepsError: true };
 
 /** GenAI semconv counts cached input tokens as input; Bedrock reports them apart, so they are added. */
 function readConverseUsage(usage: Record<string, unknown>, facts: StreamFacts): void {
-  const input = asCount(usage.inputTokens);
-  if (input !== undefined) {
-    facts.inputTokens = input + (asCount(usage.cacheReadInputTokens) ?? 0) + (asCount(usage.cacheWriteInputTokens) ?? 0);
-  }
-  const output = asCount(usage.outputTokens);
-  if (output !== undefined) facts.outputTokens = output;
+  readTokens(facts, usage.inputTokens, usage.outputTokens, usage.cacheReadInputTokens, usage.cacheWriteInputTokens);
 }
 
 /**
@@ -71,10 +67,7 @@ export function readInvokeItem(item: unknown, facts: StreamFacts, out: TextSink)
   if (typeof reason === 'string' && facts.finishReasons === undefined) facts.finishReasons = [reason];
   const metrics = asObject(json['amazon-bedrock-invocationMetrics']);
   if (metrics === undefined) return signal;
-  const input = asCount(metrics.inputTokenCount);
-  if (input !== undefined) facts.inputTokens = input;
-  const output = asCount(metrics.outputTokenCount);
-  if (output !== undefined) facts.outputTokens = output;
+  readTokens(facts, metrics.inputTokenCount, metrics.outputTokenCount);
   return signal === SIGNAL_ERROR ? signal : SIGNAL_TERMINAL;
 }
 

@@ -1,4 +1,5 @@
-import { JsonKey, asCount, asObject, asString, parseObject, sniffType } from '../protocols/json-probe';
+import { JsonKey, asObject, asString, parseObject, sniffType } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
@@ -20,10 +21,7 @@ function readUsage(usage: Record<string, unknown> | undefined, facts: StreamFact
   if (usage === undefined) return;
   const counts = asObject(usage.tokens) ?? asObject(usage.billedUnits) ?? asObject(usage.billed_units);
   if (counts === undefined) return;
-  const input = asCount(counts.inputTokens ?? counts.input_tokens);
-  const output = asCount(counts.outputTokens ?? counts.output_tokens);
-  if (input !== undefined) facts.inputTokens = input;
-  if (output !== undefined) facts.outputTokens = output;
+  readTokens(facts, counts.inputTokens ?? counts.input_tokens, counts.outputTokens ?? counts.output_tokens);
 }
 
 /** The terminal event's finish reason. Both views. */

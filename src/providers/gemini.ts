@@ -1,4 +1,5 @@
-import { JsonKey, asCount, asObject, asString, errorTypeOf, parseObject } from '../protocols/json-probe';
+import { JsonKey, asObject, asString, errorTypeOf, parseObject } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { CleanClose, ErrorSignal, EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
@@ -28,10 +29,7 @@ const CONTINUATION = 'CONTINUATION';
 function readUsage(chunk: Record<string, unknown>, facts: StreamFacts): void {
   const usage = asObject(chunk.usageMetadata);
   if (usage === undefined) return;
-  const input = asCount(usage.promptTokenCount);
-  const output = asCount(usage.candidatesTokenCount);
-  if (input !== undefined) facts.inputTokens = input;
-  if (output !== undefined) facts.outputTokens = output;
+  readTokens(facts, usage.promptTokenCount, usage.candidatesTokenCount);
 }
 
 /** The blocked prompt's reason, if the chunk says the prompt was blocked. Both views. */

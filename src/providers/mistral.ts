@@ -1,4 +1,5 @@
-import { asCount, asObject, asString, errorTypeOf, parseObject } from '../protocols/json-probe';
+import { asObject, asString, errorTypeOf, parseObject } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { EventSignal, StreamFacts, TextSink } from './types';
 
@@ -49,12 +50,7 @@ export function readMistralItem(item: unknown, facts: StreamFacts, out: TextSink
     }
   }
   const usage = asObject(chunk.usage);
-  if (usage !== undefined) {
-    const input = asCount(usage.promptTokens);
-    const output = asCount(usage.completionTokens);
-    if (input !== undefined) facts.inputTokens = input;
-    if (output !== undefined) facts.outputTokens = output;
-  }
+  if (usage !== undefined) readTokens(facts, usage.promptTokens, usage.completionTokens);
   return signal;
 }
 

@@ -1,4 +1,5 @@
-import { JsonKey, asCount, asObject, asString, parseObject } from '../protocols/json-probe';
+import { JsonKey, asObject, asString, parseObject } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { CleanClose, ErrorSignal, EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
@@ -19,10 +20,7 @@ const STATUS = new JsonKey('status');
 function readDone(line: Record<string, unknown>, facts: StreamFacts): void {
   const reason = asString(line.done_reason);
   if (reason !== undefined) facts.finishReasons = [reason];
-  const input = asCount(line.prompt_eval_count);
-  const output = asCount(line.eval_count);
-  if (input !== undefined) facts.inputTokens = input;
-  if (output !== undefined) facts.outputTokens = output;
+  readTokens(facts, line.prompt_eval_count, line.eval_count);
 }
 
 /** Wire view. */

@@ -1,4 +1,5 @@
-import { asCount, asObject, asString, errorTypeOf } from '../protocols/json-probe';
+import { asObject, asString, errorTypeOf } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { EventSignal, StreamFacts, TextSink } from './types';
 
@@ -20,11 +21,7 @@ function readRun(run: Record<string, unknown>, facts: StreamFacts): void {
   const model = asString(run.model);
   if (model !== undefined) facts.responseModel = model;
   const usage = asObject(run.usage);
-  if (usage === undefined) return;
-  const input = asCount(usage.prompt_tokens);
-  const output = asCount(usage.completion_tokens);
-  if (input !== undefined) facts.inputTokens = input;
-  if (output !== undefined) facts.outputTokens = output;
+  if (usage !== undefined) readTokens(facts, usage.prompt_tokens, usage.completion_tokens);
 }
 
 function finish(run: Record<string, unknown>, reason: string, facts: StreamFacts): EventSignal {

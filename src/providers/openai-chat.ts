@@ -3,12 +3,12 @@ import {
   KEY_ABSENT,
   KEY_HAS_VALUE,
   KEY_NULL,
-  asCount,
   asObject,
   asString,
   errorTypeOf,
   parseObject,
 } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
@@ -29,11 +29,7 @@ const ID = new JsonKey('id');
 /** `usage`, else Groq's `x_groq.usage`: prompt and completion tokens. Both views. */
 function readUsage(chunk: Record<string, unknown>, facts: StreamFacts): void {
   const usage = asObject(chunk.usage) ?? asObject(asObject(chunk.x_groq)?.usage);
-  if (usage === undefined) return;
-  const input = asCount(usage.prompt_tokens);
-  const output = asCount(usage.completion_tokens);
-  if (input !== undefined) facts.inputTokens = input;
-  if (output !== undefined) facts.outputTokens = output;
+  if (usage !== undefined) readTokens(facts, usage.prompt_tokens, usage.completion_tokens);
 }
 
 /** Id and model of the first chunk that has them. Both views. */

@@ -1,4 +1,5 @@
-import { asCount, asObject, asString, errorTypeOf, parseObject, sniffType } from '../protocols/json-probe';
+import { asObject, asString, errorTypeOf, parseObject, sniffType } from '../protocols/json-probe';
+import { readTokens } from './facts';
 import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
 import type { EventSignal, StreamFacts, TerminalRule, TextSink } from './types';
 
@@ -19,12 +20,7 @@ function readResponse(body: Record<string, unknown> | undefined, facts: StreamFa
   const model = asString(response.model);
   if (model !== undefined) facts.responseModel = model;
   const usage = asObject(response.usage);
-  if (usage !== undefined) {
-    const input = asCount(usage.input_tokens);
-    const output = asCount(usage.output_tokens);
-    if (input !== undefined) facts.inputTokens = input;
-    if (output !== undefined) facts.outputTokens = output;
-  }
+  if (usage !== undefined) readTokens(facts, usage.input_tokens, usage.output_tokens);
   return response;
 }
 
