@@ -48,17 +48,29 @@ export default tseslint.config(
   },
   // Layering floors (DESIGN.md "Architecture"; `**` so nested folders are covered too).
   {
+    // Framing only: what a frame means belongs to providers/.
     files: ['src/protocols/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@opentelemetry/*', '**/core/**', '**/instrumentations/**', '**/providers/**'] }] },
+  },
+  {
+    // Pure provider knowledge: fills facts, returns signals; core turns them into tracker calls.
+    files: ['src/providers/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['@opentelemetry/*', '**/core/**', '**/instrumentations/**'] }] },
   },
   {
-    // TODO(#10): providers become pure (no core) once item readers return signals.
-    files: ['src/providers/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['@opentelemetry/*', '**/instrumentations/**'] }] },
-  },
-  {
+    // Core turns providers' signals into tracker calls: it sees their types, never their knowledge.
     files: ['src/core/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/instrumentations/**', '**/register/**', '**/processor/**'] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/instrumentations/**', '**/register/**', '**/processor/**', '**/providers/*', '!**/providers/types'] },
+            { regex: '(^|/)providers(/index)?$' },
+          ],
+        },
+      ],
+    },
   },
   {
     // Adapters import the kit, never each other.

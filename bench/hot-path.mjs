@@ -6,14 +6,14 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 
 const require = createRequire(import.meta.url);
 const { SseReader } = require('../dist/protocols/sse-reader.js');
-const { terminalRuleFor } = require('../dist/protocols/terminal-rules.js');
+const { terminalRuleFor } = require('../dist/providers/index.js');
 const { createWireReader } = require('../dist/core/wire-reader.js');
 const { StreamTracker } = require('../dist/core/stream-tracker.js');
 const { StreamTelemetry } = require('../dist/core/stream-telemetry.js');
 const { processState } = require('../dist/core/process-state.js');
 const { midstreamMetricProducer } = require('../dist/index.js');
 const { wrapAsyncIterator } = require('../dist/core/track-async-iterable.js');
-const { readOpenAIChatItem } = require('../dist/providers/openai-items.js');
+const { readOpenAIChatItem } = require('../dist/providers/openai-chat.js');
 
 /** Collects on demand only (the end-of-stream cost is the record calls, not an export). */
 class ManualReader extends MetricReader {

@@ -2,7 +2,7 @@
 export { trackStream, type TrackStreamOptions } from './manual/track-stream';
 export { type Outcome, OUTCOMES } from './core/outcome';
 export { type MidstreamOptions, type InstrumentationName, type HttpMetricsMode } from './options';
-export { customSseRule, terminalRuleFor, type TerminalRule, type StreamFacts } from './protocols/terminal-rules';
+export { customSseRule, terminalRuleFor, type TerminalRule, type StreamFacts } from './providers';
 export * as semconv from './semconv';
 export { midstreamMetricProducer } from './metrics/metric-producer';
 export { StreamSpanProcessor, type StreamSpanProcessorOptions } from './processor/stream-span-processor';

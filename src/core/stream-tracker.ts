@@ -1,5 +1,5 @@
 import type { Attributes, Span, SpanContext } from '@opentelemetry/api';
-import type { StreamFacts } from '../protocols/terminal-rules';
+import type { StreamFacts } from '../providers/types';
 import { CapturedText } from './captured-text';
 import { epochAnchorMs, now } from './clock';
 import { GapHistogram } from './gap-histogram';

@@ -1,8 +1,7 @@
+import type { ErrorReader, ItemReader } from '../providers/types';
 import { guarded, reportOnce } from './guard';
+import { applyError, applyItem } from './item-reader';
 import type { StreamTracker } from './stream-tracker';
-
-/** Reads one item of an SDK stream into the tracker (chunk, terminal marker, facts). Must not throw. */
-export type ItemReader<T> = (item: T, tracker: StreamTracker) => void;
 
 export interface TrackIteratorOptions {
   /** True when the caller aborted (e.g. the SDK's `controller.signal.aborted`): an end or failure then counts as `aborted`. */
@@ -13,10 +12,21 @@ export interface TrackIteratorOptions {
    */
   readonly isCancelled?: () => boolean;
   /**
-   * Called when the source throws, before the stream ends: lets an adapter record what the error
-   * says (a provider error type via `tracker.markError`). Must not throw; guarded anyway.
+   * Reads an error the source threw, before the stream ends: what it says (a provider error type, a
+   * clean close the SDK reports as an error). Must not throw; guarded anyway.
    */
-  readonly onError?: (error: unknown, tracker: StreamTracker) => void;
+  readonly onError?: ErrorReader;
+  /**
+   * Every item also means the response headers are in (`@google/genai` with automatic function
+   * calling: the first chunk, not the call, follows the headers). Idempotent on the tracker.
+   */
+  readonly itemMarksHeaders?: boolean;
+  /**
+   * Picks items that are not received chunks but say the terminal seen so far was not the stream's
+   * last word (`@google/genai`'s function-response turn between automatic-function-calling turns):
+   * the terminal and finish reasons are re-armed. Must not throw.
+   */
+  readonly rearmsTerminal?: (item: unknown) => boolean;
 }
 
 /**
@@ -33,6 +43,8 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
   const isAborted = options.isAborted;
   const isCancelled = options.isCancelled;
   const readError = options.onError;
+  const marksHeaders = options.itemMarksHeaders === true;
+  const rearms = options.rearmsTerminal;
   let reading = true;
   const aborted = (): boolean => (isAborted !== undefined ? guarded('iterator.isAborted', isAborted) === true : false);
   const cancelled = (): boolean => isCancelled !== undefined && guarded('iterator.isCancelled', isCancelled) === true;
@@ -41,7 +53,12 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
       tracker.end(cancelled() ? 'cancel' : aborted() ? 'abort' : 'eof');
     } else if (reading && tracker.isLive) {
       try {
-        readItem(result.value, tracker);
+        if (rearms !== undefined && rearms(result.value)) {
+          tracker.rearmTerminal();
+        } else {
+          if (marksHeaders) tracker.markHeaders();
+          applyItem(tracker, readItem, result.value);
+        }
       } catch (error) {
         reading = false;
         reportOnce(`reader.${tracker.source}`, error);
@@ -50,7 +67,7 @@ export function wrapAsyncIterator<T, TReturn = unknown, TNext = unknown>(
     return result;
   };
   const onError = (error: unknown): never => {
-    if (readError !== undefined) guarded(`reader.${tracker.source}.error`, () => readError(error, tracker));
+    if (readError !== undefined) guarded(`reader.${tracker.source}.error`, () => applyError(tracker, readError, error));
     tracker.end(cancelled() ? 'cancel' : aborted() ? 'abort' : 'error', error);
     throw error;
   };

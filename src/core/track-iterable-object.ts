@@ -1,7 +1,8 @@
 import { guarded } from './guard';
 import { processState } from './process-state';
 import type { StreamTracker } from './stream-tracker';
-import { wrapAsyncIterator, type ItemReader, type TrackIteratorOptions } from './track-async-iterable';
+import type { ItemReader } from '../providers/types';
+import { wrapAsyncIterator, type TrackIteratorOptions } from './track-async-iterable';
 
 export interface TrackIterableObjectOptions extends TrackIteratorOptions {
   /**
@@ -41,6 +42,8 @@ export function trackIterableObject<T>(
     isAborted: options.isAborted ?? (signal !== undefined ? () => signal.aborted : undefined),
     isCancelled: options.isCancelled,
     onError: options.onError,
+    itemMarksHeaders: options.itemMarksHeaders,
+    rearmsTerminal: options.rearmsTerminal,
   };
   if (signal !== undefined) tracker.endOnAbort(signal);
   const { live } = processState();

@@ -1,6 +1,6 @@
 import { NdjsonReader } from '../protocols/ndjson-reader';
 import { SseReader } from '../protocols/sse-reader';
-import type { TerminalRule } from '../protocols/terminal-rules';
+import { SIGNAL_ERROR, SIGNAL_TERMINAL, type TerminalRule } from '../providers/types';
 import { reportOnce } from './guard';
 import type { StreamProtocol, StreamTracker } from './stream-tracker';
 
@@ -12,9 +12,6 @@ export interface WireReader {
   end(): void;
 }
 
-const TERMINAL = 1;
-const ERROR = 2;
-
 /**
  * Glue between a protocol reader and the tracker, shared by every byte-level adapter (fetch,
  * http client, manual ReadableStream of bytes), so adapters stay thin.
@@ -24,8 +21,8 @@ export function createWireReader(tracker: StreamTracker, protocol: StreamProtoco
     tracker.onChunk();
     if (rule === undefined) return;
     const signal = rule.classify(event, data, tracker.facts);
-    if (signal === TERMINAL) tracker.markTerminal();
-    else if (signal === ERROR) tracker.markError(tracker.facts.errorType);
+    if (signal === SIGNAL_TERMINAL) tracker.markTerminal();
+    else if (signal === SIGNAL_ERROR) tracker.markError(tracker.facts.errorType);
   };
   let failed = false;
   const fail = (error: unknown): void => {

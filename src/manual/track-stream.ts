@@ -3,10 +3,11 @@ import { epochAnchorMs, now } from '../core/clock';
 import { guarded } from '../core/guard';
 import { StreamTelemetry } from '../core/stream-telemetry';
 import { StreamTracker, type StreamProtocol } from '../core/stream-tracker';
+import { applyItem } from '../core/item-reader';
 import { trackAsyncIterable } from '../core/track-async-iterable';
 import { trackReadableStream } from '../core/track-web-stream';
 import { createWireReader } from '../core/wire-reader';
-import { terminalRuleFor, type TerminalRule } from '../protocols/terminal-rules';
+import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL, terminalRuleFor, type ItemReader, type TerminalRule } from '../providers';
 import { PACKAGE_NAME, VERSION } from '../version';
 import { envOptions, trackerOptions } from '../core/stream-options';
 import { resolveOptions, type ResolvedOptions } from '../options';
@@ -116,17 +117,19 @@ export function trackStream<T>(
     });
     const signal = options.signal;
     const isAborted = signal !== undefined ? () => signal.aborted : undefined;
-    const readItem = (item: T): void => {
-      tracker.onChunk();
-      if (options.isTerminal?.(item) === true) tracker.markTerminal();
-      if (options.isError?.(item) === true) tracker.markError();
+    const readItem: ItemReader<T> = (item) => {
+      const terminal = options.isTerminal?.(item) === true;
+      const error = options.isError?.(item) === true;
+      // An item that is both: the terminal was seen, and the stream reports the error.
+      if (terminal && error) tracker.markTerminal();
+      return error ? SIGNAL_ERROR : terminal ? SIGNAL_TERMINAL : SIGNAL_NONE;
     };
     if (!readable) return trackAsyncIterable(stream, tracker, readItem, { isAborted });
     if (protocol === 'objects') {
       return trackReadableStream(
         stream as unknown as ReadableStream<Uint8Array>,
         tracker,
-        readItem as unknown as (c: Uint8Array) => void,
+        (chunk) => applyItem(tracker, readItem, chunk as unknown as T),
         {
           isAborted,
         },

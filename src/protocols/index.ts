@@ -1,16 +1,4 @@
-// Wire-format readers and terminal-marker rules. Pure: imports nothing from @opentelemetry/*.
+// Wire framing only (SSE, NDJSON, line splitting, JSON probing). Pure: imports nothing from
+// @opentelemetry/*, core or providers. What the frames mean per provider lives in src/providers/.
 export { SseReader, type SseEventSink, type SseReaderOptions } from './sse-reader';
 export { NdjsonReader, type NdjsonLineSink, type NdjsonReaderOptions } from './ndjson-reader';
-export {
-  SIGNAL_ERROR,
-  SIGNAL_NONE,
-  SIGNAL_TERMINAL,
-  customSseRule,
-  providerForHost,
-  ruleForRequest,
-  terminalRuleFor,
-  type CustomSseRuleOptions,
-  type EventSignal,
-  type StreamFacts,
-  type TerminalRule,
-} from './terminal-rules';

@@ -6,7 +6,7 @@ import { isAbortError, isConnectionError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
-import { providerForHost } from '../../protocols/provider-hosts';
+import { providerForHost } from '../../providers/hosts';
 import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { providerErrorType, readStreamPart } from './stream-parts';
 import { streamTextCallOf } from './stream-text-calls';

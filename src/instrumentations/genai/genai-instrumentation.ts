@@ -4,11 +4,11 @@ import { guarded, reportOnce } from '../../core/guard';
 import { claimTransportStream } from '../../core/layering';
 import { isAbortError } from '../../core/outcome';
 import { processState } from '../../core/process-state';
-import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
 import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
-import { readGenAIChunk, readGenAIError } from './genai-items';
+import { isFunctionResponseTurn, readGeminiError, readGeminiItem } from '../../providers/gemini';
+import { SIGNAL_ERROR, type ErrorReader } from '../../providers/types';
 
 const PACKAGE_NAME = '@google/genai';
 // Tested: 1.0.1, 1.52.0, 2.0.0, 2.32.0 (Node 20), 3.1.0 and 3.3.0 (3.x requires Node >= 22; its Gemini
@@ -221,13 +221,17 @@ export class GoogleGenAIInstrumentation extends MidstreamInstrumentation {
     const source = { next: gen.next.bind(gen), return: gen.return.bind(gen), throw: gen.throw.bind(gen) };
     // The SDK's `httpOptions.timeout` stays armed while the body is read and aborts the fetch: an
     // AbortError the caller's signal did not cause is that timeout, a failure rather than a cancel.
-    const onError = (error: unknown, t: StreamTracker): void => {
-      if (!isAborted() && isAbortError(error)) t.markError(SDK_TIMEOUT);
-      else readGenAIError(error, t);
+    const onError: ErrorReader = (error, facts) => {
+      if (isAborted() || !isAbortError(error)) return readGeminiError(error, facts);
+      facts.errorType ??= SDK_TIMEOUT;
+      return SIGNAL_ERROR;
     };
-    const wrapped = wrapAsyncIterator(source as AsyncIterator<unknown>, tracker, readGenAIChunk, {
+    const wrapped = wrapAsyncIterator(source as AsyncIterator<unknown>, tracker, readGeminiItem, {
       isAborted,
       onError,
+      // With automatic function calling the first chunk, not the promise, follows the headers.
+      itemMarksHeaders: true,
+      rearmsTerminal: isFunctionResponseTurn,
     });
     // The SDK's generator (tslib's __asyncGenerator) holds next/throw/return as own properties;
     // they are replaced in place (same keys, order and flags). The wrappers are closures (no `this`).

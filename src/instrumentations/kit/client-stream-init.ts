@@ -1,5 +1,5 @@
 import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
-import { providerForHost } from '../../protocols/terminal-rules';
+import { providerForHost } from '../../providers';
 import * as sc from '../../semconv';
 import type { StartStreamInit } from './midstream-instrumentation';
 import { normalizeMethod, operationFor, pathModel, sanitizedUrl } from './request-facts';

@@ -5,10 +5,10 @@ import { now } from '../../core/clock';
 import { guarded } from '../../core/guard';
 import { claimTransportStream } from '../../core/layering';
 import type { StreamTracker } from '../../core/stream-tracker';
-import type { ItemReader } from '../../core/track-async-iterable';
 import { processState } from '../../core/process-state';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import { providerForHost } from '../../protocols/provider-hosts';
+import { providerForHost } from '../../providers/hosts';
+import { SIGNAL_NONE, type ItemReader } from '../../providers/types';
 import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from './midstream-instrumentation';
 import { observeSettled, type AnyFunction, type MethodHook } from './sdk-hook';
 import { readStreamError } from './stream-errors';
@@ -79,7 +79,7 @@ const closedByConsumer = new WeakSet<AbortSignal>();
 const calls = new WeakMap<object, ClientCall>();
 
 /** Reader for streams of an endpoint we do not know: every item is a chunk, nothing else. */
-const countItems: ItemReader<unknown> = (_item, tracker) => tracker.onChunk();
+const countItems: ItemReader<unknown> = () => SIGNAL_NONE;
 
 /**
  * One engine for every generated client. `makeRequest` is wrapped pass-through: for a streaming
@@ -256,9 +256,9 @@ export abstract class GeneratedClientInstrumentation extends MidstreamInstrument
       isAborted,
       // A helper stream aborts the request when its consumer breaks: that is a cancel.
       isCancelled: consumerClosed,
-      onError: (error, t) => {
+      onError: (error, facts) => {
         threw = true;
-        readStreamError(error, t);
+        return readStreamError(error, facts);
       },
       onReturn: () => {
         closing = true;

@@ -1,6 +1,6 @@
 import { isAbortError, isConnectionError } from '../../core/outcome';
-import type { StreamTracker } from '../../core/stream-tracker';
 import { errorTypeOf } from '../../protocols/json-probe';
+import { SIGNAL_ERROR, SIGNAL_NONE, type ErrorSignal, type StreamFacts } from '../../providers/types';
 
 /**
  * Called when a Stainless `Stream` throws. An error the provider sent inside the stream (openai
@@ -8,12 +8,13 @@ import { errorTypeOf } from '../../protocols/json-probe';
  * provider's body in `error`; its `code`/`type` (`server_error`, `overloaded_error`) is the
  * `error.type`. Transport failures and aborts are left to the outcome decision.
  */
-export function readStreamError(error: unknown, tracker: StreamTracker): void {
-  if (typeof error !== 'object' || error === null) return;
+export function readStreamError(error: unknown, facts: StreamFacts): ErrorSignal {
+  if (typeof error !== 'object' || error === null) return SIGNAL_NONE;
   const e = error as { status?: unknown; error?: unknown };
-  if (e.status !== undefined || e.error === undefined || e.error === null) return;
-  if (isConnectionError(error) || isAbortError(error)) return;
+  if (e.status !== undefined || e.error === undefined || e.error === null) return SIGNAL_NONE;
+  if (isConnectionError(error) || isAbortError(error)) return SIGNAL_NONE;
   // openai and anthropic copy `code`/`type` onto the error; groq keeps them only in the body.
   const own = errorTypeOf(error);
-  tracker.markError(own !== '_OTHER' ? own : errorTypeOf(e.error));
+  facts.errorType ??= own !== '_OTHER' ? own : errorTypeOf(e.error);
+  return SIGNAL_ERROR;
 }

@@ -1,5 +1,5 @@
 import type { StreamProtocol } from '../../core/stream-tracker';
-import { providerForHost, ruleForRequest, type TerminalRule } from '../../protocols/terminal-rules';
+import { providerForHost, ruleForRequest, type TerminalRule } from '../../providers';
 
 /** A URL pattern: a substring of the response URL, or a RegExp tested against it. */
 export type UrlPattern = string | RegExp;

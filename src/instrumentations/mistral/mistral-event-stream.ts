@@ -1,8 +1,9 @@
 import { guarded, reportOnce } from '../../core/guard';
+import { applyError, applyItem } from '../../core/item-reader';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { trackReadableStream } from '../../core/track-web-stream';
-import { readMistralErrorEvent, readMistralItem } from './mistral-items';
+import { readMistralErrorEvent, readMistralItem } from '../../providers/mistral';
 
 /** The SDK's `EventStream` constructor: `(responseBody, parse, opts)` (`esm/lib/event-streams.js`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -45,7 +46,7 @@ export function observeEventStream(
       // The SDK errors its stream and then cancels the body: end as an error before that cancel.
       if (tracker.isLive) {
         guarded('mistral.parseError', () => {
-          readMistralErrorEvent(rawEvent, tracker);
+          applyError(tracker, readMistralErrorEvent, rawEvent);
           tracker.end('error', error);
         });
       }
@@ -58,7 +59,7 @@ export function observeEventStream(
           tracker.markTerminal();
           tracker.end('eof');
         } else {
-          readMistralItem(result.value, tracker);
+          applyItem(tracker, readMistralItem, result.value);
         }
       } catch (error) {
         reading = false;

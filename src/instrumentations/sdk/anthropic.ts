@@ -1,4 +1,4 @@
-import { readAnthropicItem } from '../../providers/anthropic-items';
+import { readAnthropicItem } from '../../providers/anthropic';
 import { GeneratedClientInstrumentation, type ClientRoute, type GeneratedClientSpec } from '../kit/generated-client';
 import type { MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 

@@ -1,9 +1,9 @@
 import { context } from '@opentelemetry/api';
 import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { guarded } from '../../core/guard';
-import type { ItemReader } from '../../core/track-async-iterable';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import { readBedrockError, readConverseItem, readInvokeItem } from '../../providers/bedrock-items';
+import { readBedrockError, readConverseItem, readInvokeItem } from '../../providers/bedrock';
+import type { ItemReader } from '../../providers/types';
 import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
 

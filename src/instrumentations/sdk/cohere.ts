@@ -2,9 +2,9 @@ import { context } from '@opentelemetry/api';
 import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { guarded } from '../../core/guard';
 import { claimTransportStream } from '../../core/layering';
-import type { ItemReader } from '../../core/track-async-iterable';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import { readCohereV1Item, readCohereV2Item } from '../../providers/cohere-items';
+import { readCohereV1Item, readCohereV2Item } from '../../providers/cohere';
+import type { ItemReader } from '../../providers/types';
 import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction, type MethodHook } from '../kit/sdk-hook';
 

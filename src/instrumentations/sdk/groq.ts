@@ -1,4 +1,4 @@
-import { readOpenAIChatItem } from '../../providers/openai-items';
+import { readOpenAIChatItem } from '../../providers/openai-chat';
 import { GeneratedClientInstrumentation, type ClientRoute, type GeneratedClientSpec } from '../kit/generated-client';
 import type { MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 

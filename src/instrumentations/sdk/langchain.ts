@@ -6,7 +6,7 @@ import { markSdkStream, markWrapperStream } from '../../core/layering';
 import { processState } from '../../core/process-state';
 import type { StreamTracker } from '../../core/stream-tracker';
 import { wrapAsyncIterator } from '../../core/track-async-iterable';
-import { readLangChainItem } from '../../providers/langchain-items';
+import { readLangChainItem } from '../../providers/langchain';
 import { MidstreamInstrumentation, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import type { AnyFunction } from '../kit/sdk-hook';
 

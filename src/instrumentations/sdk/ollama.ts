@@ -3,11 +3,17 @@ import type { InstrumentationModuleDefinition } from '@opentelemetry/instrumenta
 import { guarded } from '../../core/guard';
 import { claimTransportStream, endTransportWith, type TransportStream } from '../../core/layering';
 import { trackIterableObject } from '../../core/track-iterable-object';
-import { readOllamaError, readOllamaItem } from '../../providers/ollama-items';
+import { isAbortError, isConnectionError } from '../../core/outcome';
+import { readOllamaError, readOllamaItem } from '../../providers/ollama';
+import { SIGNAL_NONE, type ErrorReader } from '../../providers/types';
 import { MidstreamInstrumentation, type GenAiCall, type MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 import { observeSettled, type AnyFunction } from '../kit/sdk-hook';
 
 const SOURCE = 'ollama';
+
+/** Aborts and transport failures are left to the outcome decision; the rest is the protocol's. */
+const readError: ErrorReader = (error, facts) =>
+  isAbortError(error) || isConnectionError(error) ? SIGNAL_NONE : readOllamaError(error, facts);
 
 /** `processStreamableRequest(endpoint)` → `gen_ai.operation.name`; pull/push/create are not tracked. */
 const OPERATIONS: Readonly<Record<string, string>> = { chat: 'chat', generate: 'text_completion' };
@@ -106,7 +112,7 @@ export class OllamaInstrumentation extends MidstreamInstrumentation {
     // ollama stops reading the body after `done` (and on break): the fetch span follows this stream.
     endTransportWith(tracker, transport);
     const signal = iterator.abortController?.signal;
-    trackIterableObject(iterator, tracker, readOllamaItem, { signal, onError: readOllamaError });
+    trackIterableObject(iterator, tracker, readOllamaItem, { signal, onError: readError });
   }
 }
 

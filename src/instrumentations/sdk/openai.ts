@@ -1,5 +1,6 @@
-import { readOpenAIAssistantItem } from '../../providers/openai-assistant-items';
-import { readOpenAIChatItem, readOpenAIResponsesItem } from '../../providers/openai-items';
+import { readOpenAIAssistantItem } from '../../providers/openai-assistants';
+import { readOpenAIChatItem } from '../../providers/openai-chat';
+import { readOpenAIResponsesItem } from '../../providers/openai-responses';
 import { GeneratedClientInstrumentation, type ClientRoute, type GeneratedClientSpec } from '../kit/generated-client';
 import type { MidstreamInstrumentationConfig } from '../kit/midstream-instrumentation';
 

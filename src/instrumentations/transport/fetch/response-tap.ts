@@ -2,7 +2,7 @@ import { registerTransportStream } from '../../../core/layering';
 import type { StreamProtocol, StreamTracker } from '../../../core/stream-tracker';
 import { countWebStreamBytes, trackReadableStream } from '../../../core/track-web-stream';
 import { createWireReader } from '../../../core/wire-reader';
-import type { TerminalRule } from '../../../protocols/terminal-rules';
+import type { TerminalRule } from '../../../providers/types';
 import { processState } from '../../../core/process-state';
 
 type BodyMethod = 'text' | 'json' | 'arrayBuffer' | 'blob' | 'bytes' | 'formData';
@@ -44,7 +44,7 @@ interface Tap {
 
 function tapOf(value: unknown): Tap | undefined {
   return typeof value === 'object' && value !== null && Object.hasOwn(value, TAP)
-    ? ((value as Record<symbol, Tap>)[TAP])
+    ? (value as Record<symbol, Tap>)[TAP]
     : undefined;
 }
 

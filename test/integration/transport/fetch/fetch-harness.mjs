@@ -3,7 +3,7 @@
 // way apps do, returning what it saw (bytes and error) so runs with and without midstream compare.
 import assert from 'node:assert/strict';
 import { FetchInstrumentation } from '../../../../dist/instrumentations/transport/fetch/index.js';
-import { terminalRuleFor } from '../../../../dist/protocols/terminal-rules.js';
+import { terminalRuleFor } from '../../../../dist/providers/index.js';
 import { createTelemetry } from '../../../support/telemetry.mjs';
 
 export const instrumentation = new FetchInstrumentation({

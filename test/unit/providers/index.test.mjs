@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NdjsonReader, SseReader, customSseRule, terminalRuleFor } from '../../../dist/protocols/index.js';
-import { oneByteSlices, readWire } from './wire-slices.mjs';
+import { NdjsonReader, SseReader } from '../../../dist/protocols/index.js';
+import { terminalRuleFor } from '../../../dist/providers/index.js';
+import { oneByteSlices, readWire } from '../protocols/wire-slices.mjs';
 
 /** Reads a fixture with the rule's framing and classifies every event, as the wire reader does. */
 function run(fixture, ruleName, slices = false) {
@@ -11,7 +12,9 @@ function run(fixture, ruleName, slices = false) {
   const signals = [];
   const classify = (event, data) => signals.push(rule.classify(event, data, facts));
   const reader =
-    rule.protocol === 'sse' ? new SseReader({ onEvent: (event, data) => classify(event, data) }) : new NdjsonReader({ onLine: (line) => classify('', line) });
+    rule.protocol === 'sse'
+      ? new SseReader({ onEvent: (event, data) => classify(event, data) })
+      : new NdjsonReader({ onLine: (line) => classify('', line) });
   const bytes = readWire(fixture);
   for (const part of slices ? oneByteSlices(bytes) : [bytes]) reader.push(part);
   reader.end();
@@ -19,22 +22,190 @@ function run(fixture, ruleName, slices = false) {
 }
 
 const CASES = [
-  ['openai-chat.sse', 'openai.chat', { terminal: true, error: false, facts: { responseId: 'chatcmpl-AXa1', responseModel: 'gpt-4o-mini-2024-07-18', finishReasons: ['stop'] } }],
-  ['openai-chat-usage.sse', 'openai.chat', { terminal: true, error: false, facts: { responseId: 'chatcmpl-AXa2', responseModel: 'gpt-4o-2024-08-06', finishReasons: ['length'], inputTokens: 19, outputTokens: 3 } }],
-  ['openai-chat-error.sse', 'openai.chat', { terminal: false, error: true, facts: { responseId: 'chatcmpl-AXa3', responseModel: 'gpt-4o-mini-2024-07-18', errorType: 'server_error' } }],
-  ['groq-chat.sse', 'groq', { terminal: true, error: false, facts: { responseId: 'chatcmpl-7c1b', responseModel: 'llama-3.3-70b-versatile', finishReasons: ['stop'], inputTokens: 12, outputTokens: 2 } }],
-  ['openai-responses.sse', 'openai.responses', { terminal: true, error: false, facts: { responseId: 'resp_67c9fdcecf488190bdd9a0409de3a1ec', responseModel: 'gpt-4.1-2025-04-14', finishReasons: ['stop'], inputTokens: 37, outputTokens: 11 } }],
-  ['openai-responses-incomplete.sse', 'openai.responses', { terminal: true, error: false, facts: { responseId: 'resp_inc1', responseModel: 'gpt-4.1-2025-04-14', finishReasons: ['max_output_tokens'], inputTokens: 10, outputTokens: 16 } }],
-  ['openai-responses-failed.sse', 'openai.responses', { terminal: false, error: true, facts: { responseId: 'resp_fail1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'server_error' } }],
-  ['openai-responses-error.sse', 'openai.responses', { terminal: false, error: true, facts: { responseId: 'resp_err1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'rate_limit_exceeded' } }],
-  ['anthropic-messages.sse', 'anthropic', { terminal: true, error: false, facts: { responseId: 'msg_01XFDUDYJgAACzvnptvVoYEL', responseModel: 'claude-sonnet-4-5-20250929', finishReasons: ['end_turn'], inputTokens: 125, outputTokens: 15 } }],
-  ['anthropic-error.sse', 'anthropic', { terminal: false, error: true, facts: { responseId: 'msg_01Err', responseModel: 'claude-sonnet-4-5-20250929', inputTokens: 12, outputTokens: 1, errorType: 'overloaded_error' } }],
-  ['gemini.sse', 'gemini', { terminal: true, error: false, facts: { responseId: '7Ug_aJ2lLqCqz7IP3LCZ2Q4', responseModel: 'gemini-2.0-flash', finishReasons: ['STOP'], inputTokens: 8, outputTokens: 6 } }],
-  ['gemini-error.sse', 'gemini', { terminal: false, error: true, facts: { responseId: 'err1', responseModel: 'gemini-2.0-flash', errorType: 'UNAVAILABLE' } }],
-  ['ollama-chat.ndjson', 'ollama', { terminal: true, error: false, facts: { responseModel: 'llama3.2', finishReasons: ['stop'], inputTokens: 26, outputTokens: 282 } }],
+  [
+    'openai-chat.sse',
+    'openai.chat',
+    {
+      terminal: true,
+      error: false,
+      facts: { responseId: 'chatcmpl-AXa1', responseModel: 'gpt-4o-mini-2024-07-18', finishReasons: ['stop'] },
+    },
+  ],
+  [
+    'openai-chat-usage.sse',
+    'openai.chat',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: 'chatcmpl-AXa2',
+        responseModel: 'gpt-4o-2024-08-06',
+        finishReasons: ['length'],
+        inputTokens: 19,
+        outputTokens: 3,
+      },
+    },
+  ],
+  [
+    'openai-chat-error.sse',
+    'openai.chat',
+    {
+      terminal: false,
+      error: true,
+      facts: { responseId: 'chatcmpl-AXa3', responseModel: 'gpt-4o-mini-2024-07-18', errorType: 'server_error' },
+    },
+  ],
+  [
+    'groq-chat.sse',
+    'groq',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: 'chatcmpl-7c1b',
+        responseModel: 'llama-3.3-70b-versatile',
+        finishReasons: ['stop'],
+        inputTokens: 12,
+        outputTokens: 2,
+      },
+    },
+  ],
+  [
+    'openai-responses.sse',
+    'openai.responses',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: 'resp_67c9fdcecf488190bdd9a0409de3a1ec',
+        responseModel: 'gpt-4.1-2025-04-14',
+        finishReasons: ['stop'],
+        inputTokens: 37,
+        outputTokens: 11,
+      },
+    },
+  ],
+  [
+    'openai-responses-incomplete.sse',
+    'openai.responses',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: 'resp_inc1',
+        responseModel: 'gpt-4.1-2025-04-14',
+        finishReasons: ['max_output_tokens'],
+        inputTokens: 10,
+        outputTokens: 16,
+      },
+    },
+  ],
+  [
+    'openai-responses-failed.sse',
+    'openai.responses',
+    {
+      terminal: false,
+      error: true,
+      facts: { responseId: 'resp_fail1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'server_error' },
+    },
+  ],
+  [
+    'openai-responses-error.sse',
+    'openai.responses',
+    {
+      terminal: false,
+      error: true,
+      facts: { responseId: 'resp_err1', responseModel: 'gpt-4.1-2025-04-14', errorType: 'rate_limit_exceeded' },
+    },
+  ],
+  [
+    'anthropic-messages.sse',
+    'anthropic',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: 'msg_01XFDUDYJgAACzvnptvVoYEL',
+        responseModel: 'claude-sonnet-4-5-20250929',
+        finishReasons: ['end_turn'],
+        inputTokens: 125,
+        outputTokens: 15,
+      },
+    },
+  ],
+  [
+    'anthropic-error.sse',
+    'anthropic',
+    {
+      terminal: false,
+      error: true,
+      facts: {
+        responseId: 'msg_01Err',
+        responseModel: 'claude-sonnet-4-5-20250929',
+        inputTokens: 12,
+        outputTokens: 1,
+        errorType: 'overloaded_error',
+      },
+    },
+  ],
+  [
+    'gemini.sse',
+    'gemini',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: '7Ug_aJ2lLqCqz7IP3LCZ2Q4',
+        responseModel: 'gemini-2.0-flash',
+        finishReasons: ['STOP'],
+        inputTokens: 8,
+        outputTokens: 6,
+      },
+    },
+  ],
+  [
+    'gemini-error.sse',
+    'gemini',
+    { terminal: false, error: true, facts: { responseId: 'err1', responseModel: 'gemini-2.0-flash', errorType: 'UNAVAILABLE' } },
+  ],
+  [
+    'ollama-chat.ndjson',
+    'ollama',
+    {
+      terminal: true,
+      error: false,
+      facts: { responseModel: 'llama3.2', finishReasons: ['stop'], inputTokens: 26, outputTokens: 282 },
+    },
+  ],
   ['ollama-error.ndjson', 'ollama', { terminal: false, error: true, facts: { responseModel: 'llama3.2', errorType: '_OTHER' } }],
-  ['cohere-v2.sse', 'cohere', { terminal: true, error: false, facts: { responseId: '29f14a5a-11de-4cae-9800-25e4747408ea', finishReasons: ['COMPLETE'], inputTokens: 69, outputTokens: 5 } }],
-  ['cohere-v1.ndjson', 'cohere.v1', { terminal: true, error: false, facts: { responseId: 'a9e4c1f2-2f3d-4a43-9b0e-3a1d6b0c5e11', finishReasons: ['COMPLETE'], inputTokens: 68, outputTokens: 1 } }],
+  [
+    'cohere-v2.sse',
+    'cohere',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: '29f14a5a-11de-4cae-9800-25e4747408ea',
+        finishReasons: ['COMPLETE'],
+        inputTokens: 69,
+        outputTokens: 5,
+      },
+    },
+  ],
+  [
+    'cohere-v1.ndjson',
+    'cohere.v1',
+    {
+      terminal: true,
+      error: false,
+      facts: {
+        responseId: 'a9e4c1f2-2f3d-4a43-9b0e-3a1d6b0c5e11',
+        finishReasons: ['COMPLETE'],
+        inputTokens: 68,
+        outputTokens: 1,
+      },
+    },
+  ],
 ];
 
 describe('terminal rules on the wire fixtures', () => {
@@ -78,7 +249,8 @@ describe('terminal rules on the wire fixtures', () => {
   });
 
   it('ignores an escaped key inside generated text', () => {
-    const data = '{"id":"c1","model":"m","choices":[{"delta":{"content":"\\"finish_reason\\":\\"stop\\""},"finish_reason":null}]}';
+    const data =
+      '{"id":"c1","model":"m","choices":[{"delta":{"content":"\\"finish_reason\\":\\"stop\\""},"finish_reason":null}]}';
     assert.equal(JSON.parse(data).choices[0].finish_reason, null);
     assert.equal(terminalRuleFor('openai.chat').classify('', data, {}), 0);
   });
@@ -150,7 +322,7 @@ describe('terminal rules on malformed data', () => {
   });
 });
 
-describe('terminalRuleFor and customSseRule', () => {
+describe('terminalRuleFor', () => {
   it('resolves the documented names and aliases', () => {
     const expected = {
       'openai.chat': 'openai.chat',
@@ -167,43 +339,5 @@ describe('terminalRuleFor and customSseRule', () => {
     for (const [alias, name] of Object.entries(expected)) assert.equal(terminalRuleFor(alias)?.name, name, alias);
     assert.equal(terminalRuleFor('ollama').protocol, 'ndjson');
     assert.equal(terminalRuleFor('nope'), undefined);
-  });
-
-  it('matches terminal data as exact text', () => {
-    const rule = customSseRule({ terminalData: '[DONE]', errorEvent: 'error' });
-    assert.deepEqual([rule.name, rule.protocol, rule.requiresTerminal], ['custom', 'sse', true]);
-    assert.equal(rule.classify('', '[DONE]', {}), 1);
-    assert.equal(rule.classify('', '[DONE] ', {}), 0);
-  });
-
-  it('requires both the event name and the data when both are given', () => {
-    const rule = customSseRule({ terminalEvent: 'end', terminalData: /"ok":true/g });
-    assert.equal(rule.classify('end', '{"ok":true}', {}), 1);
-    assert.equal(rule.classify('end', '{"ok":true}', {}), 1);
-    assert.equal(rule.classify('end', '{"ok":false}', {}), 0);
-    assert.equal(rule.classify('delta', '{"ok":true}', {}), 0);
-  });
-
-  it('treats a throwing predicate as no match', () => {
-    const rule = customSseRule({
-      terminalData: () => {
-        throw new Error('boom');
-      },
-    });
-    assert.equal(rule.classify('', 'x', {}), 0);
-  });
-
-  it('reports the error event with a code from its data', () => {
-    const facts = {};
-    const rule = customSseRule({ terminalEvent: 'done', errorEvent: 'failure' });
-    assert.equal(rule.classify('failure', '{"error":{"code":"quota"}}', facts), 2);
-    assert.equal(facts.errorType, 'quota');
-    assert.equal(rule.classify('done', 'anything', {}), 1);
-  });
-
-  it('has no terminal requirement without terminal options', () => {
-    const rule = customSseRule({ errorEvent: 'error' });
-    assert.equal(rule.requiresTerminal, false);
-    assert.equal(rule.classify('done', '[DONE]', {}), 0);
   });
 });

@@ -1,12 +1,6 @@
-import { errorTypeOf, parseObject } from '../json-probe';
-import {
-  SIGNAL_ERROR,
-  SIGNAL_NONE,
-  SIGNAL_TERMINAL,
-  type EventSignal,
-  type StreamFacts,
-  type TerminalRule,
-} from '../terminal-rule';
+import { errorTypeOf, parseObject } from '../protocols/json-probe';
+import { SIGNAL_ERROR, SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
+import type { EventSignal, StreamFacts, TerminalRule } from './types';
 
 /** Options of {@link customSseRule}. When both terminal options are given, an event must match both. */
 export interface CustomSseRuleOptions {

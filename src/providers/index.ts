@@ -1,21 +1,16 @@
-import { anthropicRule } from './providers/anthropic';
-import { cohereRule, cohereV1Rule } from './providers/cohere';
-import { geminiRule } from './providers/gemini';
-import { ollamaRule } from './providers/ollama';
-import { openAIChatRule } from './providers/openai-chat';
-import { openAIResponsesRule } from './providers/openai-responses';
-import type { TerminalRule } from './terminal-rule';
+import { anthropicRule } from './anthropic';
+import { cohereRule, cohereV1Rule } from './cohere';
+import { geminiRule } from './gemini';
+import { ollamaRule } from './ollama';
+import { openAIChatRule } from './openai-chat';
+import { openAIResponsesRule } from './openai-responses';
+import type { TerminalRule } from './types';
 
-export {
-  SIGNAL_ERROR,
-  SIGNAL_NONE,
-  SIGNAL_TERMINAL,
-  type EventSignal,
-  type StreamFacts,
-  type TerminalRule,
-} from './terminal-rule';
-export { customSseRule, type CustomSseRuleOptions } from './providers/custom';
-export { providerForHost, ruleForRequest } from './provider-hosts';
+// Everything midstream knows about provider protocols: one file per protocol with its wire rule and
+// its item reader side by side (DESIGN.md "Architecture"). Pure: no core, no @opentelemetry.
+export * from './types';
+export { customSseRule, type CustomSseRuleOptions } from './custom';
+export { providerForHost, ruleForRequest } from './hosts';
 
 /** Rule names and aliases: OpenAI-compatible servers share the Chat Completions rule. */
 const RULES: ReadonlyMap<string, TerminalRule> = new Map([

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { providerForHost, ruleForRequest } from '../../../dist/protocols/index.js';
+import { providerForHost, ruleForRequest } from '../../../dist/providers/index.js';
 
 const SSE = 'text/event-stream; charset=utf-8';
 
@@ -13,7 +13,11 @@ describe('ruleForRequest', () => {
     ['https://myres.openai.azure.com/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21', SSE, 'openai.chat'],
     ['https://api.anthropic.com/v1/messages', SSE, 'anthropic'],
     ['https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse', SSE, 'gemini'],
-    ['https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:streamGenerateContent?alt=sse', SSE, 'gemini'],
+    [
+      'https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash:streamGenerateContent?alt=sse',
+      SSE,
+      'gemini',
+    ],
     ['https://api.groq.com/openai/v1/chat/completions', SSE, 'openai.chat'],
     ['https://api.mistral.ai/v1/chat/completions', SSE, 'openai.chat'],
     ['https://api.cohere.com/v2/chat', SSE, 'cohere'],

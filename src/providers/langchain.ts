@@ -1,75 +1,74 @@
-import type { StreamTracker } from '../core/stream-tracker';
-import { asCount } from '../protocols/json-probe';
+import { asCount, asObject } from '../protocols/json-probe';
+import { SIGNAL_NONE, SIGNAL_TERMINAL } from './types';
+import type { EventSignal, StreamFacts, TextSink } from './types';
 
-/** An `AIMessageChunk` as `_streamIterator` yields it (only what we read). */
-interface MessageChunk {
-  id?: unknown;
-  content?: unknown;
-  response_metadata?: Record<string, unknown> | null;
-  usage_metadata?: { input_tokens?: unknown; output_tokens?: unknown } | null;
-}
+/**
+ * LangChain chat model streams (`_streamIterator` of `@langchain/core` chat models): the provider
+ * adapters of LangChain normalize every provider's protocol into `AIMessageChunk`s, so this is one
+ * more protocol to read, item view only (the wire underneath is read by the provider's own rule).
+ */
 
 /** Keys under which LangChain providers put the model's finish reason in `response_metadata`. */
 const FINISH_KEYS = ['finish_reason', 'stop_reason', 'done_reason', 'finishReason'] as const;
 
-function addContent(content: unknown, tracker: StreamTracker): void {
+function addContent(content: unknown, out: TextSink): void {
   if (typeof content === 'string') {
-    if (content.length > 0) tracker.addOutputText(content);
+    if (content.length > 0) out.addOutputText(content);
     return;
   }
   if (!Array.isArray(content)) return;
   for (let i = 0; i < content.length; i++) {
     const part = content[i] as { type?: unknown; text?: unknown } | null | undefined;
-    if (part?.type === 'text' && typeof part.text === 'string' && part.text.length > 0) tracker.addOutputText(part.text);
+    if (part?.type === 'text' && typeof part.text === 'string' && part.text.length > 0) out.addOutputText(part.text);
   }
 }
 
 /**
  * ChatOpenAI on the Responses API has no finish_reason: its `response.completed` /
  * `response.incomplete` chunk carries the response object's fields (`object: 'response'`, `status`,
- * `incomplete_details`) in `response_metadata`. Reasons as the openai adapter names them.
+ * `incomplete_details`) in `response_metadata`. Reasons as the openai item view names them.
  */
-function readResponsesFinish(metadata: Record<string, unknown>, tracker: StreamTracker): void {
+function readResponsesFinish(metadata: Record<string, unknown>, facts: StreamFacts): boolean {
   const status = metadata.status;
-  if (status !== 'completed' && status !== 'incomplete') return;
+  if (status !== 'completed' && status !== 'incomplete') return false;
   const details = metadata.incomplete_details as { reason?: unknown } | null | undefined;
   const reason = status === 'completed' ? 'stop' : typeof details?.reason === 'string' ? details.reason : 'incomplete';
-  tracker.facts.finishReasons ??= [reason];
-  tracker.markTerminal();
+  facts.finishReasons ??= [reason];
+  return true;
 }
 
 /**
- * One message chunk of a LangChain chat model stream. Terminal: the underlying model's finish
- * (`response_metadata.finish_reason`, or `stop_reason`/`done_reason`/`finishReason` as other
+ * Item view: one message chunk of a LangChain chat model stream. Terminal: the underlying model's
+ * finish (`response_metadata.finish_reason`, or `stop_reason`/`done_reason`/`finishReason` as other
  * providers name it). Usage: `usage_metadata`, summed over chunks as LangChain's own `concat` does
  * (Anthropic reports input tokens first, output tokens last).
  */
-export function readLangChainItem(item: unknown, tracker: StreamTracker): void {
-  tracker.onChunk();
-  if (typeof item !== 'object' || item === null) return;
-  const chunk = item as MessageChunk;
-  const facts = tracker.facts;
-  addContent(chunk.content, tracker);
-  const metadata = chunk.response_metadata;
-  if (typeof metadata === 'object' && metadata !== null) {
+export function readLangChainItem(item: unknown, facts: StreamFacts, out: TextSink): EventSignal {
+  const chunk = asObject(item);
+  if (chunk === undefined) return SIGNAL_NONE;
+  addContent(chunk.content, out);
+  let signal: EventSignal = SIGNAL_NONE;
+  const metadata = asObject(chunk.response_metadata);
+  if (metadata !== undefined) {
     for (const key of FINISH_KEYS) {
       const reason = metadata[key];
       if (typeof reason === 'string' && reason.length > 0) {
         (facts.finishReasons ??= []).push(reason);
-        tracker.markTerminal();
+        signal = SIGNAL_TERMINAL;
         break;
       }
     }
-    if (metadata.object === 'response') readResponsesFinish(metadata, tracker);
+    if (metadata.object === 'response' && readResponsesFinish(metadata, facts)) signal = SIGNAL_TERMINAL;
     const model = metadata.model_name ?? metadata.model;
     if (facts.responseModel === undefined && typeof model === 'string' && model.length > 0) facts.responseModel = model;
   }
   if (facts.responseId === undefined && typeof chunk.id === 'string' && !chunk.id.startsWith('run-')) facts.responseId = chunk.id;
-  const usage = chunk.usage_metadata;
-  if (usage !== null && usage !== undefined) {
+  const usage = asObject(chunk.usage_metadata);
+  if (usage !== undefined) {
     const input = asCount(usage.input_tokens);
     const output = asCount(usage.output_tokens);
     if (input !== undefined && input > 0) facts.inputTokens = (facts.inputTokens ?? 0) + input;
     if (output !== undefined && output > 0) facts.outputTokens = (facts.outputTokens ?? 0) + output;
   }
+  return signal;
 }

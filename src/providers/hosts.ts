@@ -1,10 +1,10 @@
-import { anthropicRule } from './providers/anthropic';
-import { cohereRule, cohereV1Rule } from './providers/cohere';
-import { geminiRule } from './providers/gemini';
-import { ollamaRule } from './providers/ollama';
-import { openAIChatRule } from './providers/openai-chat';
-import { openAIResponsesRule } from './providers/openai-responses';
-import type { TerminalRule } from './terminal-rule';
+import { anthropicRule } from './anthropic';
+import { cohereRule, cohereV1Rule } from './cohere';
+import { geminiRule } from './gemini';
+import { ollamaRule } from './ollama';
+import { openAIChatRule } from './openai-chat';
+import { openAIResponsesRule } from './openai-responses';
+import type { TerminalRule } from './types';
 
 /** A known LLM host: its `gen_ai.provider.name` value and the rule of each streaming path. */
 interface HostEntry {
