@@ -21,7 +21,7 @@ import {
   type AttemptLedger,
   type FailedAttempt,
 } from '../../core/stream-parents';
-import { StreamTracker, type StreamProtocol } from '../../core/stream-tracker';
+import { StreamTracker, type StreamTrackerInit } from '../../core/stream-tracker';
 import { HttpRequestDuration } from '../../metrics/http-request-duration';
 import * as sc from '../../semconv';
 import { PACKAGE_NAME, VERSION } from '../../version';
@@ -52,26 +52,20 @@ export interface TransportInstrumentationConfig extends MidstreamInstrumentation
   httpMetrics?: HttpMetricsMode;
 }
 
-export interface StartStreamInit {
+/** What {@link MidstreamInstrumentation.startStream} needs: the tracker's init, with the span made here when not given. */
+export interface StartStreamInit
+  extends
+    Pick<
+      StreamTrackerInit,
+      'source' | 'protocol' | 'requiresTerminal' | 'metricAttributes' | 'genAi' | 'recordMetrics' | 'startTime' | 'epochAnchorMs'
+    >,
+    Partial<Pick<StreamTrackerInit, 'span' | 'ownsSpan'>> {
   /** Span name for a new span; ignored when `span` is given. */
   readonly spanName?: string;
   readonly spanKind?: SpanKind;
   /** Attributes set on the new span at start (may be high-cardinality, e.g. url.full). */
   readonly spanAttributes?: Attributes;
   readonly parentContext?: Context;
-  /** Enrich this existing span instead of starting one; the tracker then does not end it (unless `ownsSpan`). */
-  readonly span?: Span;
-  /** Whether the tracker ends `span` (a span this instrumentation started earlier, at the call). */
-  readonly ownsSpan?: boolean;
-  readonly source: string;
-  readonly protocol: StreamProtocol;
-  readonly requiresTerminal: boolean;
-  readonly metricAttributes?: Attributes;
-  readonly genAi?: boolean;
-  readonly recordMetrics?: boolean;
-  readonly startTime?: number;
-  /** The epoch anchor `startTime` is read against (core/clock.ts); default: taken now. */
-  readonly epochAnchorMs?: number;
   /** A server's own response stream (http-server): never an upstream of a request, never an attempt. */
   readonly serverSide?: boolean;
 }

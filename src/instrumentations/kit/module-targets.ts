@@ -1,3 +1,5 @@
+import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+
 /**
  * The objects to patch for a loaded `http`/`https` module: the CommonJS exports object, and, when
  * import-in-the-middle hands us an ESM namespace (`Symbol.toStringTag === 'Module'`), the namespace
@@ -10,4 +12,12 @@ export function moduleTargets(moduleExports: unknown): object[] {
   const ns = moduleExports as { [Symbol.toStringTag]?: unknown; default?: unknown };
   if (ns[Symbol.toStringTag] === 'Module' && ns.default !== null && typeof ns.default === 'object') targets.push(ns.default);
   return targets;
+}
+
+/** The module definitions of Node's `http` and `https` (every version), patched and unpatched per loaded module. */
+export function httpModuleDefinitions(
+  patch: (moduleExports: unknown) => unknown,
+  unpatch: (moduleExports: unknown) => void,
+): InstrumentationNodeModuleDefinition[] {
+  return ['http', 'https'].map((name) => new InstrumentationNodeModuleDefinition(name, ['*'], patch, unpatch));
 }

@@ -14,11 +14,10 @@ import { normalizeMethod } from '../../kit/request-facts';
 import { declaredRule, matchStream } from '../../kit/stream-match';
 import { MidstreamInstrumentation } from '../../kit/midstream-instrumentation';
 import { wrapInChain } from '../../kit/chain-wrap';
-import { moduleTargets } from '../../kit/module-targets';
+import { httpModuleDefinitions, moduleTargets } from '../../kit/module-targets';
 import type { HttpClientInstrumentationConfig } from './types';
 
 const SOURCE = 'http.client';
-const MODULES = ['http', 'https'] as const;
 
 type RequestFn = (this: unknown, ...args: unknown[]) => unknown;
 type EmitFn = (this: ClientRequest, event: string | symbol, ...args: unknown[]) => boolean;
@@ -72,14 +71,9 @@ export class HttpClientInstrumentation extends MidstreamInstrumentation<HttpClie
   }
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
-    return MODULES.map(
-      (name) =>
-        new InstrumentationNodeModuleDefinition(
-          name,
-          ['*'],
-          (moduleExports: unknown) => this.patchModule(moduleExports),
-          (moduleExports: unknown) => this.unpatchModule(moduleExports),
-        ),
+    return httpModuleDefinitions(
+      (moduleExports: unknown) => this.patchModule(moduleExports),
+      (moduleExports: unknown) => this.unpatchModule(moduleExports),
     );
   }
 

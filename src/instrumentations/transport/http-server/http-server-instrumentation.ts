@@ -14,7 +14,7 @@ import { isIgnoredServer, shouldRecordHttpMetric, wrapsOtelHttp } from '../../..
 import { normalizeMethod } from '../../kit/request-facts';
 import { protocolOfContentType } from '../../kit/stream-match';
 import { wrapInChain } from '../../kit/chain-wrap';
-import { moduleTargets } from '../../kit/module-targets';
+import { httpModuleDefinitions, moduleTargets } from '../../kit/module-targets';
 import { MidstreamInstrumentation } from '../../kit/midstream-instrumentation';
 import {
   frameworkRoute,
@@ -26,7 +26,6 @@ import {
 import type { HttpServerInstrumentationConfig } from './types';
 
 const SOURCE = 'http.server';
-const MODULES = ['http', 'https'] as const;
 const HONO_VERSIONS = ['>=4 <5'];
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
@@ -157,14 +156,9 @@ export class HttpServerInstrumentation extends MidstreamInstrumentation<HttpServ
   }
 
   protected override init(): InstrumentationNodeModuleDefinition[] {
-    const servers = MODULES.map(
-      (name) =>
-        new InstrumentationNodeModuleDefinition(
-          name,
-          ['*'],
-          (moduleExports: unknown) => this.patchModule(moduleExports),
-          (moduleExports: unknown) => this.unpatchModule(moduleExports),
-        ),
+    const servers = httpModuleDefinitions(
+      (moduleExports: unknown) => this.patchModule(moduleExports),
+      (moduleExports: unknown) => this.unpatchModule(moduleExports),
     );
     // Hono's matched route (http.route): its Context, in the CommonJS and the ESM build.
     const hono = new InstrumentationNodeModuleDefinition(
